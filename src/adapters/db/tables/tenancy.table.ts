@@ -1,0 +1,63 @@
+import type { ColumnType } from 'kysely';
+import type { CreatedAt, Generated, Json } from './common.js';
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  /** Secret that CRM panels sign their requests with (HMAC-SHA256). */
+  integration_secret: string;
+  created_at: CreatedAt;
+}
+
+export type TeamStatus = 'active' | 'suspended' | 'deleted';
+
+/** Units under HQ. HQ itself is the workspace: it has no row here. */
+export interface TeamsTable {
+  id: string;
+  workspace_id: string;
+  parent_id: string | null;
+  name: string;
+  status: Generated<TeamStatus>;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+/**
+ * Closure of the team tree: one row per (ancestor, descendant) pair including
+ * each team with itself at depth 0, so "U's teams and their sub-teams" is one
+ * indexed join.
+ */
+export interface TeamTreeTable {
+  workspace_id: string;
+  ancestor_id: string;
+  descendant_id: string;
+  depth: number;
+}
+
+export interface TeamMembersTable {
+  workspace_id: string;
+  team_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
+export interface AuditLogTable {
+  id: ColumnType<string, never, never>;
+  organization_id: string | null;
+  workspace_id: string | null;
+  /** Null for the platform token or the system (jobs). */
+  actor_user_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  created_at: CreatedAt;
+}

@@ -1,0 +1,126 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.js';
+import { errorBody, handleError } from './errors.js';
+
+/** A readiness check: resolves when the dependency answers, rejects otherwise. */
+export type HealthCheck = () => Promise<void>;
+
+export interface ServerOptions {
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+  logger?: FastifyServerOptions['logger'];
+  bodyLimitBytes: number;
+  /** Dependencies that must answer for `/readyz` to be 200: database, queue… */
+  readiness: Record<string, HealthCheck>;
+  /** How long one readiness check may take before it counts as failed. */
+  readinessTimeoutMs?: number;
+}
+
+export type App = FastifyInstance;
+
+const readinessBody = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.string()),
+});
+
+export async function buildServer(options: ServerOptions): Promise<App> {
+  const app = Fastify({
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? false }),
+    bodyLimit: options.bodyLimitBytes,
+    // Behind a proxy the client's address comes from X-Forwarded-For.
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody(new AppError('not_found', `no route ${request.method} ${request.url}`))),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Switchboard API',
+        version: '1',
+        description: 'Access control and routing for team chat on business messaging channels.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness: the process answers',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    () => ({ status: 'ok' as const }),
+  );
+
+  const timeoutMs = options.readinessTimeoutMs ?? 2_000;
+  typed.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: the database and the job queue answer',
+        security: [],
+        response: { 200: readinessBody, 503: readinessBody },
+      },
+    },
+    async (_request, reply) => {
+      const entries = await Promise.all(
+        Object.entries(options.readiness).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), timeoutMs);
+            return [name, 'ok'] as const;
+          } catch (error) {
+            return [
+              name,
+              `error: ${error instanceof Error ? error.message : String(error)}`,
+            ] as const;
+          }
+        }),
+      );
+      const ready = entries.every(([, result]) => result === 'ok');
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(entries) });
+    },
+  );
+
+  typed.get(
+    '/v1/openapi.json',
+    { schema: { hide: true } },
+    () => app.swagger() as unknown as Record<string, unknown>,
+  );
+
+  return app;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

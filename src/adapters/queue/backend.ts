@@ -1,0 +1,123 @@
+import {
+  createPostgresBackend,
+  Queue,
+  Worker,
+  withBackend,
+  type Processor,
+  type WorkerOptions,
+} from 'bullmq';
+import { Redis } from 'ioredis';
+
+/**
+ * One place that knows where BullMQ keeps its jobs: Redis when `REDIS_URL` is set,
+ * otherwise BullMQ's PostgreSQL backend in its own schema of Switchboard's database.
+ * Producers and workers are written once against this and run the same on both.
+ */
+export type QueueBackendKind = 'redis' | 'postgres';
+
+export interface QueueBackend {
+  readonly kind: QueueBackendKind;
+  /** A producer for the named queue. Queues are cached: one instance per name. */
+  queue<Data = unknown, Result = unknown>(name: string): Queue<Data, Result>;
+  /** A worker for the named queue, on its own connection. Closed by `close()`. */
+  worker<Data = unknown, Result = unknown>(
+    name: string,
+    processor: Processor<Data, Result>,
+    options?: Omit<WorkerOptions, 'connection' | 'prefix'>,
+  ): Worker<Data, Result>;
+  /** Readiness probe: one round trip through the backend. */
+  ping(): Promise<void>;
+  /** Closes workers first (letting running jobs finish), then producers and connections. */
+  close(): Promise<void>;
+}
+
+export type QueueBackendOptions =
+  | {
+      kind: 'redis';
+      url: string;
+      /** Key prefix; tests use a unique one per file. */
+      prefix?: string;
+    }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Schema holding BullMQ's tables; tests use a unique one per file. */
+      schema?: string;
+    };
+
+const HEALTH_QUEUE = 'switchboard-health';
+
+export function createQueueBackend(options: QueueBackendOptions): QueueBackend {
+  const queues = new Map<string, Queue>();
+  const workers = new Set<Worker>();
+  const redisClients = new Set<Redis>();
+
+  const makeRedis = (url: string) => {
+    // BullMQ requires maxRetriesPerRequest: null on connections that block (workers),
+    // and it is harmless on producers: commands wait for a reconnect instead of failing.
+    const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+    client.on('error', () => undefined); // surfaced through ping() and job failures
+    redisClients.add(client);
+    return client;
+  };
+
+  let newQueue: (name: string) => Queue;
+  let newWorker: (name: string, processor: Processor, options: WorkerOptions | object) => Worker;
+
+  if (options.kind === 'redis') {
+    const producerConnection = makeRedis(options.url);
+    const prefix = options.prefix ?? 'switchboard';
+    newQueue = (name) => new Queue(name, { connection: producerConnection, prefix });
+    newWorker = (name, processor, workerOptions) =>
+      new Worker(name, processor, {
+        ...workerOptions,
+        prefix,
+        connection: makeRedis(options.url),
+      });
+  } else {
+    const postgres = withBackend(createPostgresBackend);
+    const connection = {
+      connectionString: options.url,
+      schema: options.schema ?? 'bullmq',
+      migrate: true,
+      max: 4,
+    };
+    newQueue = (name) => new postgres.Queue(name, { connection }) as unknown as Queue;
+    newWorker = (name, processor, workerOptions) =>
+      new postgres.Worker(name, processor, { ...workerOptions, connection }) as unknown as Worker;
+  }
+
+  const backend: QueueBackend = {
+    kind: options.kind,
+    queue<Data, Result>(name: string) {
+      let queue = queues.get(name);
+      if (!queue) {
+        queue = newQueue(name);
+        queue.on('error', () => undefined); // surfaced through ping() and add() rejections
+        queues.set(name, queue);
+      }
+      return queue as unknown as Queue<Data, Result>;
+    },
+    worker<Data, Result>(
+      name: string,
+      processor: Processor<Data, Result>,
+      workerOptions: Omit<WorkerOptions, 'connection' | 'prefix'> = {},
+    ) {
+      const worker = newWorker(name, processor, workerOptions);
+      workers.add(worker);
+      return worker as Worker<Data, Result>;
+    },
+    async ping() {
+      await backend.queue(HEALTH_QUEUE).getJobCounts('waiting');
+    },
+    async close() {
+      await Promise.all([...workers].map((worker) => worker.close()));
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await Promise.all([...redisClients].map((client) => client.quit().catch(() => undefined)));
+      workers.clear();
+      queues.clear();
+      redisClients.clear();
+    },
+  };
+  return backend;
+}

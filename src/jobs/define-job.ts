@@ -1,0 +1,63 @@
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
+import type { z } from 'zod';
+import type { QueueBackend } from '../adapters/queue/backend.js';
+
+/**
+ * A background job: its queue name, the zod schema of its payload, and a handler that
+ * calls one core use case. Handlers must be safe to run twice (a worker may die after
+ * the work and before the acknowledgement).
+ */
+export interface JobDefinition<Schema extends z.ZodType, Result> {
+  readonly name: string;
+  readonly payload: Schema;
+  /** Tries before the job is failed for good; retries back off exponentially. */
+  readonly attempts?: number;
+  readonly concurrency?: number;
+  handle(payload: z.output<Schema>, job: Job): Promise<Result>;
+}
+
+export function defineJob<Schema extends z.ZodType, Result>(
+  definition: JobDefinition<Schema, Result>,
+): JobDefinition<Schema, Result> {
+  return definition;
+}
+
+/** Enqueues a job after validating its payload, so a bad payload fails at the producer. */
+export async function enqueue<Schema extends z.ZodType, Result>(
+  queues: QueueBackend,
+  definition: JobDefinition<Schema, Result>,
+  payload: z.input<Schema>,
+  options: { jobId?: string } = {},
+): Promise<string> {
+  const data = definition.payload.parse(payload);
+  const job = await queues.queue(definition.name).add(definition.name, data, {
+    attempts: definition.attempts ?? 5,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+    ...(options.jobId ? { jobId: options.jobId } : {}),
+  });
+  if (!job.id) throw new Error(`the queue gave no id to a ${definition.name} job`);
+  return job.id;
+}
+
+/**
+ * Starts a worker for a definition. A payload that does not match the schema can never
+ * succeed, so it fails at once (`UnrecoverableError`) instead of being retried.
+ */
+export function startWorker<Schema extends z.ZodType, Result>(
+  queues: QueueBackend,
+  definition: JobDefinition<Schema, Result>,
+): Worker<unknown, Result> {
+  return queues.worker<unknown, Result>(
+    definition.name,
+    async (job) => {
+      const parsed = definition.payload.safeParse(job.data);
+      if (!parsed.success) {
+        throw new UnrecoverableError(`invalid ${definition.name} payload: ${parsed.error.message}`);
+      }
+      return definition.handle(parsed.data, job);
+    },
+    { concurrency: definition.concurrency ?? 1 },
+  );
+}

@@ -1,0 +1,154 @@
+import pino from 'pino';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { createDatabase, migrateToLatest, pingDatabase } from './adapters/db/database.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
+import { buildServer } from './adapters/http/server.js';
+import { lockDataDir, loadOrCreatePlatformToken } from './adapters/local/data-dir.js';
+import { createQueueBackend } from './adapters/queue/backend.js';
+
+/**
+ * The one composition root: read config, build adapters, start. Shutdown runs in the
+ * reverse order: stop taking requests, let workers finish, close pools, stop the
+ * embedded database last.
+ */
+async function main(config: Config): Promise<void> {
+  const logger = pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers["x-switchboard-signature"]'],
+  });
+  const cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
+  const shutdown = installShutdown(logger, cleanups);
+
+  try {
+    let embedded: EmbeddedPostgres | undefined;
+    if (!config.databaseUrl) {
+      const lock = await lockDataDir(config.dataDir);
+      cleanups.unshift({ name: 'data dir lock', run: () => lock.release() });
+      logger.info(`no DATABASE_URL: starting the embedded PostgreSQL in ${config.dataDir}`);
+      const started = await startEmbeddedPostgres({
+        dataDir: config.dataDir,
+        log: {
+          info: (msg) => logger.info(msg),
+          warn: (msg) => logger.warn(msg),
+          debug: (msg) => logger.debug(msg),
+        },
+      });
+      embedded = started;
+      const { port } = new URL(started.url);
+      logger.info(
+        { embeddedPostgresPort: Number(port) },
+        `embedded PostgreSQL is listening on 127.0.0.1:${port} ` +
+          `(database and user "switchboard", password in ${config.dataDir}/postgres.password)`,
+      );
+      cleanups.unshift({ name: 'embedded PostgreSQL', run: () => started.stop() });
+    }
+    const databaseUrl = config.databaseUrl ?? embedded?.url;
+    if (!databaseUrl) throw new Error('no database');
+
+    const { db } = createDatabase({ url: databaseUrl });
+    cleanups.unshift({ name: 'database pool', run: () => db.destroy() });
+    const migrated = await migrateToLatest(db);
+    const applied = (migrated.results ?? []).filter((r) => r.status === 'Success');
+    logger.info(
+      applied.length
+        ? `database migrated: ${applied.map((r) => r.migrationName).join(', ')}`
+        : 'database schema is up to date',
+    );
+
+    const queues = createQueueBackend(
+      config.redisUrl
+        ? { kind: 'redis', url: config.redisUrl }
+        : { kind: 'postgres', url: databaseUrl },
+    );
+    cleanups.unshift({ name: 'job queues', run: () => queues.close() });
+    logger.info(`job queue: BullMQ on ${queues.kind === 'redis' ? 'Redis' : 'PostgreSQL'}`);
+
+    const platform = config.platformToken
+      ? { token: config.platformToken, created: false, file: undefined }
+      : embedded
+        ? await loadOrCreatePlatformToken(config.dataDir)
+        : undefined;
+    if (!platform) {
+      logger.warn('SWITCHBOARD_PLATFORM_TOKEN is not set: nobody can create organizations');
+    }
+
+    const app = await buildServer({
+      loggerInstance: logger,
+      bodyLimitBytes: config.bodyLimitBytes,
+      readiness: { database: () => pingDatabase(db), queue: () => queues.ping() },
+    });
+    cleanups.unshift({ name: 'HTTP server', run: () => app.close() });
+    await app.listen({ host: config.host, port: config.port });
+
+    if (platform?.created) printFirstStart(config, platform.token, platform.file);
+  } catch (error) {
+    logger.fatal({ err: error }, 'Switchboard could not start');
+    await shutdown(1);
+  }
+}
+
+function installShutdown(
+  logger: pino.Logger,
+  cleanups: Array<{ name: string; run: () => Promise<void> }>,
+): (code: number) => Promise<void> {
+  let shuttingDown = false;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    // A stuck dependency must not keep the process alive forever.
+    setTimeout(() => {
+      logger.error('shutdown took longer than 20 s; exiting anyway');
+      process.exit(1);
+    }, 20_000).unref();
+    for (const cleanup of cleanups) {
+      try {
+        await cleanup.run();
+      } catch (error) {
+        logger.warn({ err: error }, `closing the ${cleanup.name} failed`);
+      }
+    }
+    logger.info('Switchboard stopped');
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      // A terminal's Ctrl-C reaches npm, tsx and this process alike, and wrappers relay it
+      // again: repeats are ignored; the timeout above bounds a stuck shutdown.
+      if (shuttingDown) return;
+      logger.info(`${signal}: shutting down`);
+      void shutdown(0);
+    });
+  }
+  return shutdown;
+}
+
+function printFirstStart(config: Config, token: string, file: string | undefined): void {
+  const url = config.publicUrl;
+  process.stdout.write(
+    [
+      '',
+      '  Switchboard generated a platform token (it may only create organizations).',
+      `  It is shown once here${file ? ` and kept in ${file}` : ''}:`,
+      '',
+      `    ${token}`,
+      '',
+      '  Create your first organization, workspace and owner:',
+      '',
+      `    curl -sS -X POST ${url}/v1/organizations \\`,
+      `      -H 'Authorization: Bearer ${token}' \\`,
+      `      -H 'Content-Type: application/json' \\`,
+      `      -d '{"name":"Acme","workspace":{"name":"Support"},"owner":{"email":"you@example.com","name":"You"}}'`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(78); // EX_CONFIG
+}
+void main(config);

@@ -1,0 +1,237 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+/**
+ * The schema itself enforces what must never happen whatever the code does: cross-workspace
+ * references, a chat assigned twice, a message stored twice, a channel without a clear owner.
+ */
+describe('schema invariants', () => {
+  let t: TestDatabase;
+  const now = new Date('2026-11-01T10:00:00Z');
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const db = t.db;
+    await db.insertInto('organizations').values({ id: 'org_1', name: 'Acme' }).execute();
+    await db
+      .insertInto('workspaces')
+      .values([
+        { id: 'ws_a', organization_id: 'org_1', name: 'A', integration_secret: 's' },
+        { id: 'ws_b', organization_id: 'org_1', name: 'B', integration_secret: 's' },
+      ])
+      .execute();
+    await db
+      .insertInto('users')
+      .values([
+        { id: 'usr_1', email: 'ana@acme.test', name: 'Ana' },
+        { id: 'usr_2', email: 'bo@acme.test', name: 'Bo' },
+      ])
+      .execute();
+    await db
+      .insertInto('memberships')
+      .values([
+        { workspace_id: 'ws_a', user_id: 'usr_1', role: 'agent', restrictions: '{}' },
+        { workspace_id: 'ws_b', user_id: 'usr_2', role: 'agent', restrictions: '{}' },
+      ])
+      .execute();
+    await db
+      .insertInto('teams')
+      .values([
+        { id: 'team_a', workspace_id: 'ws_a', name: 'Sales', status: 'active' },
+        { id: 'team_b', workspace_id: 'ws_b', name: 'Sales', status: 'active' },
+      ])
+      .execute();
+    await db
+      .insertInto('channel_accounts')
+      .values([channel('ch_a', 'ws_a', 'usr_1'), channel('ch_b', 'ws_b', 'usr_2')])
+      .execute();
+    await db
+      .insertInto('contacts')
+      .values([
+        { id: 'ct_a', workspace_id: 'ws_a', name: 'Cust', phone: '4915112345678', fields: '{}' },
+        { id: 'ct_b', workspace_id: 'ws_b', name: 'Cust', phone: '4915112345678', fields: '{}' },
+      ])
+      .execute();
+    await db
+      .insertInto('chats')
+      .values(chat('chat_a', 'ws_a', 'ch_a', 'ct_a'))
+      .execute();
+  });
+  afterAll(() => t.drop());
+
+  function channel(id: string, ws: string, owner: string) {
+    return {
+      id,
+      workspace_id: ws,
+      type: 'webhook' as const,
+      name: id,
+      owner_type: 'user' as const,
+      owner_user_id: owner,
+      owner_team_id: null,
+      connected_by: owner,
+      status: 'active' as const,
+      settings: '{}',
+    };
+  }
+  function chat(id: string, ws: string, ch: string, ct: string) {
+    return {
+      id,
+      workspace_id: ws,
+      channel_id: ch,
+      external_id: `ext-${id}`,
+      contact_id: ct,
+      last_message_at: now,
+      last_message_preview: 'hi',
+    };
+  }
+  const pgError = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected the database to refuse');
+      },
+      (error: { code?: string; constraint?: string }) => error,
+    );
+
+  it('refuses a chat of workspace A on a channel of workspace B', async () => {
+    const error = await pgError(
+      t.db
+        .insertInto('chats')
+        .values(chat('chat_x', 'ws_a', 'ch_b', 'ct_a'))
+        .execute(),
+    );
+    expect(error.code).toBe('23503'); // foreign_key_violation
+  });
+
+  it('refuses an assignee who is not a member of the chat’s workspace', async () => {
+    const error = await pgError(
+      t.db
+        .updateTable('chats')
+        .set({ assignee_user_id: 'usr_2' })
+        .where('id', '=', 'chat_a')
+        .execute(),
+    );
+    expect(error.code).toBe('23503');
+  });
+
+  it('refuses a chat assigned to a user and a team at once', async () => {
+    const error = await pgError(
+      t.db
+        .updateTable('chats')
+        .set({ assignee_user_id: 'usr_1', assignee_team_id: 'team_a' })
+        .where('id', '=', 'chat_a')
+        .execute(),
+    );
+    expect(error.code).toBe('23514'); // check_violation
+  });
+
+  it('refuses a team-owned channel without its team, or a user-owned one with a team', async () => {
+    const noTeam = await pgError(
+      t.db
+        .insertInto('channel_accounts')
+        .values({ ...channel('ch_y', 'ws_a', 'usr_1'), owner_type: 'team', owner_user_id: null })
+        .execute(),
+    );
+    expect(noTeam.code).toBe('23514');
+    const both = await pgError(
+      t.db
+        .insertInto('channel_accounts')
+        .values({ ...channel('ch_z', 'ws_a', 'usr_1'), owner_team_id: 'team_a' })
+        .execute(),
+    );
+    expect(both.code).toBe('23514');
+  });
+
+  it('stores a provider message once: (channel, provider message id) is unique', async () => {
+    const message = {
+      workspace_id: 'ws_a',
+      chat_id: 'chat_a',
+      channel_id: 'ch_a',
+      provider_message_id: 'wamid.1',
+      direction: 'in' as const,
+      text: 'hello',
+      status: 'received' as const,
+      sent_at: now,
+    };
+    await t.db
+      .insertInto('messages')
+      .values({ id: 'msg_1', ...message })
+      .execute();
+    const inserted = await t.db
+      .insertInto('messages')
+      .values({ id: 'msg_2', ...message })
+      .onConflict((oc) => oc.columns(['channel_id', 'provider_message_id']).doNothing())
+      .executeTakeFirst();
+    expect(inserted.numInsertedOrUpdatedRows).toBe(0n);
+    const count = await t.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+  });
+
+  it('keeps one contact per phone within a workspace, and allows the same phone elsewhere', async () => {
+    const error = await pgError(
+      t.db
+        .insertInto('contacts')
+        .values({
+          id: 'ct_dup',
+          workspace_id: 'ws_a',
+          name: 'Dup',
+          phone: '4915112345678',
+          fields: '{}',
+        })
+        .execute(),
+    );
+    expect(error.code).toBe('23505'); // unique_violation
+  });
+
+  it('refuses a rating outside 1..5 and a malformed email', async () => {
+    const rating = await pgError(
+      t.db
+        .insertInto('ratings')
+        .values({ id: 'r1', workspace_id: 'ws_a', chat_id: 'chat_a', user_id: 'usr_1', score: 6 })
+        .execute(),
+    );
+    expect(rating.code).toBe('23514');
+    const email = await pgError(
+      t.db
+        .insertInto('users')
+        .values({ id: 'usr_3', email: 'Upper@Case.test', name: 'U' })
+        .execute(),
+    );
+    expect(email.code).toBe('23514');
+  });
+
+  it('has one index per access branch of the list query, each ending in (last_message_at, id)', async () => {
+    const { rows } = await sql<{ indexname: string; indexdef: string }>`
+      select indexname, indexdef from pg_indexes where tablename = 'chats'`.execute(t.db);
+    const byName = new Map(rows.map((r) => [r.indexname, r.indexdef]));
+    for (const [name, leading] of [
+      ['chats_workspace_recent', 'workspace_id'],
+      ['chats_channel_recent', 'channel_id'],
+      ['chats_assignee_user_recent', 'assignee_user_id'],
+      ['chats_assignee_team_recent', 'assignee_team_id'],
+      ['chats_unassigned_recent', 'workspace_id'],
+    ] as const) {
+      expect(byName.get(name), name).toContain(`(${leading}, last_message_at DESC, id DESC)`);
+    }
+  });
+
+  it('answers a per-branch top-50 from its index without sorting the table', async () => {
+    await sql`
+      insert into chats (id, workspace_id, channel_id, external_id, contact_id, assignee_user_id,
+                         last_message_at, last_message_preview)
+      select 'chat_g' || g, 'ws_a', 'ch_a', 'ext-g' || g, 'ct_a',
+             case when g % 3 = 0 then 'usr_1' end,
+             timestamptz '2026-01-01' + g * interval '1 minute', ''
+      from generate_series(1, 20000) g`.execute(t.db);
+    await sql`analyze chats`.execute(t.db);
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`
+      explain select id from chats where assignee_user_id = 'usr_1'
+      order by last_message_at desc, id desc limit 50`.execute(t.db);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toContain('chats_assignee_user_recent');
+    expect(plan).not.toMatch(/\bSort\b/);
+  });
+});

@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const load = (env: Record<string, string>) => loadConfig(env, '/srv/switchboard');
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('needs nothing: the embedded default has no services to name', () => {
+    const config = load({});
+    expect(config).toMatchObject({
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      port: 8080,
+      host: '0.0.0.0',
+      platformToken: undefined,
+      dataDir: path.resolve('/srv/switchboard', '.switchboard'),
+      publicUrl: 'http://localhost:8080',
+      slack: undefined,
+    });
+  });
+
+  it('is frozen, so nothing changes it after start-up', () => {
+    const config = load({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('reads every variable it knows', () => {
+    const config = load({
+      DATABASE_URL: 'postgres://u:p@db:5432/sb',
+      REDIS_URL: 'redis://cache:6379',
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      SWITCHBOARD_PUBLIC_URL: 'https://sb.example.com/',
+      SWITCHBOARD_PLATFORM_TOKEN: 'x'.repeat(40),
+      SWITCHBOARD_DATA_DIR: '/var/lib/switchboard',
+      SLACK_SIGNING_SECRET: 'sig',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      CHROMIUM_PATH: '/usr/bin/chromium',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/sb',
+      redisUrl: 'redis://cache:6379',
+      port: 9000,
+      host: '127.0.0.1',
+      publicUrl: 'https://sb.example.com',
+      dataDir: '/var/lib/switchboard',
+      slack: { signingSecret: 'sig', botToken: 'xoxb-1' },
+      chromiumPath: '/usr/bin/chromium',
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(load({ DATABASE_URL: '', PORT: '' })).toMatchObject({
+      databaseUrl: undefined,
+      port: 8080,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '80.5' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://db/sb' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
+    [{ SWITCHBOARD_PLATFORM_TOKEN: 'short' }, 'SWITCHBOARD_PLATFORM_TOKEN'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SLACK_SIGNING_SECRET: 'sig' }, 'SLACK_BOT_TOKEN'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
+    [{ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxp-user' }, 'SLACK_BOT_TOKEN'],
+  ])('stops on a malformed value and names the variable: %o', (env, variable) => {
+    expect(errorOf(env)).toMatch(new RegExp(`^  ${variable}: `, 'm'));
+  });
+
+  it('names every bad variable at once', () => {
+    const message = errorOf({ PORT: 'x', REDIS_URL: 'nope' });
+    expect(message).toContain('PORT');
+    expect(message).toContain('REDIS_URL');
+  });
+
+  it('never echoes a secret back', () => {
+    const message = errorOf({
+      SWITCHBOARD_PLATFORM_TOKEN: 'hunter2',
+      DATABASE_URL: 'mysql://u:pw@h/db',
+    });
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('pw@');
+  });
+
+  it('echoes a harmless value, so a typo is obvious', () => {
+    expect(errorOf({ PORT: 'eighty' })).toContain('"eighty"');
+  });
+});
