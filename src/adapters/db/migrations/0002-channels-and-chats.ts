@@ -61,8 +61,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE UNIQUE INDEX contacts_phone ON contacts (workspace_id, phone) WHERE phone IS NOT NULL;
     CREATE UNIQUE INDEX contacts_email ON contacts (workspace_id, email) WHERE email IS NOT NULL;
 
+    -- Chat ids order the list (last_message_at DESC, id DESC): byte order ("C") keeps that
+    -- order the same in every locale and in the application.
     CREATE TABLE chats (
-      id text PRIMARY KEY,
+      id text COLLATE "C" PRIMARY KEY,
       workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
       channel_id text NOT NULL,
       external_id text NOT NULL CHECK (length(external_id) BETWEEN 1 AND 300),
@@ -98,7 +100,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     CREATE TABLE chat_participants (
       workspace_id text NOT NULL,
-      chat_id text NOT NULL,
+      chat_id text COLLATE "C" NOT NULL,
       user_id text NOT NULL,
       added_by text REFERENCES users(id),
       created_at timestamptz NOT NULL DEFAULT now(),
@@ -111,7 +113,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TABLE messages (
       id text PRIMARY KEY,
       workspace_id text NOT NULL,
-      chat_id text NOT NULL,
+      chat_id text COLLATE "C" NOT NULL,
       channel_id text NOT NULL,
       provider_message_id text NOT NULL CHECK (length(provider_message_id) BETWEEN 1 AND 300),
       direction text NOT NULL CHECK (direction IN ('in', 'out')),
@@ -133,7 +135,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TABLE ratings (
       id text PRIMARY KEY,
       workspace_id text NOT NULL,
-      chat_id text NOT NULL,
+      chat_id text COLLATE "C" NOT NULL,
       user_id text NOT NULL REFERENCES users(id),
       score integer NOT NULL CHECK (score BETWEEN 1 AND 5),
       comment text CHECK (length(comment) <= 2000),
@@ -144,7 +146,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     CREATE TABLE crm_grants (
       workspace_id text NOT NULL,
-      chat_id text NOT NULL,
+      chat_id text COLLATE "C" NOT NULL,
       user_id text NOT NULL REFERENCES users(id),
       crm_record text NOT NULL,
       expires_at timestamptz,

@@ -1,0 +1,218 @@
+import { sql, type RawBuilder } from 'kysely';
+import { AppError } from '../../../core/errors.js';
+import {
+  planFor,
+  type AssigneeRef,
+  type ChatBranch,
+  type ChatListFilter,
+  type Principal,
+  type ScopeTerm,
+} from '../../../core/access/index.js';
+import type { Database } from '../database.js';
+
+/**
+ * The list query: the chats a principal may view, newest activity first, keyset-paginated.
+ *
+ * Compiled from the same scope plan `check` evaluates: one top-N query per branch of the
+ * plan, each answered from its own index (chats_assignee_user_recent, chats_channel_recent,
+ * …) — per key through a LATERAL join when a branch covers several users, teams or
+ * accounts — then UNIONed and cut to the page. Never one big OR over a global time index.
+ */
+export interface ChatListItem {
+  id: string;
+  channelId: string;
+  externalId: string;
+  contact: { id: string; name: string; phone: string | null; email: string | null };
+  assignee: AssigneeRef;
+  lastMessageAt: Date;
+  lastMessagePreview: string;
+}
+
+export interface ChatListPage {
+  items: ChatListItem[];
+  nextCursor: string | null;
+}
+
+export interface ListVisibleChatsInput {
+  limit: number;
+  cursor?: string | null;
+  filter?: ChatListFilter;
+}
+
+interface Cursor {
+  at: string;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
+}
+
+export function decodeCursor(value: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === 'string' &&
+      typeof parsed[1] === 'string' &&
+      !Number.isNaN(Date.parse(parsed[0]))
+    ) {
+      return { at: parsed[0], id: parsed[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('invalid_input', 'the cursor is not one this server issued', {
+    details: [{ path: 'query.cursor', message: 'malformed cursor' }],
+  });
+}
+
+interface ListRow {
+  id: string;
+  channel_id: string;
+  external_id: string;
+  contact_id: string;
+  contact_name: string;
+  contact_phone: string | null;
+  contact_email: string | null;
+  assignee_user_id: string | null;
+  assignee_team_id: string | null;
+  last_message_at: Date;
+  last_message_preview: string;
+  cursor_at: string;
+}
+
+/** The page's SQL (one more row than the limit, to know whether a next page exists); undefined when nothing is in scope. */
+export function visibleChatsQuery(p: Principal, input: ListVisibleChatsInput): RawBuilder<ListRow> | undefined {
+  const plan = planFor(p, 'chat.view');
+  if (plan.terms.length === 0) return undefined;
+  const take = input.limit + 1;
+  const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
+
+  // Conditions every branch shares: tenancy, the page's keyset position, the list filter.
+  const shared: RawBuilder<unknown>[] = [sql`c.workspace_id = ${p.workspaceId}`];
+  if (cursor) shared.push(sql`(c.last_message_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id})`);
+  shared.push(...filterConditions(p, input.filter ?? {}));
+
+  const branches = plan.terms.map((term) => branchQuery(p, term, shared, take));
+  const union = sql.join(
+    branches.map((b) => sql`(${b})`),
+    sql` union `,
+  );
+  return sql<ListRow>`
+    with page as (
+      select id, last_message_at from (${union}) as visible
+      order by last_message_at desc, id desc
+      limit ${take}
+    )
+    select c.id, c.channel_id, c.external_id, c.contact_id,
+           ct.name as contact_name, ct.phone as contact_phone, ct.email as contact_email,
+           c.assignee_user_id, c.assignee_team_id, c.last_message_at, c.last_message_preview,
+           to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
+    from page join chats c on c.id = page.id
+    join contacts ct on ct.id = c.contact_id
+    order by c.last_message_at desc, c.id desc
+  `;
+}
+
+export async function listVisibleChats(
+  db: Database,
+  p: Principal,
+  input: ListVisibleChatsInput,
+): Promise<ChatListPage> {
+  const query = visibleChatsQuery(p, input);
+  if (!query) return { items: [], nextCursor: null };
+  const { rows } = await query.execute(db);
+
+  const items = rows.slice(0, input.limit).map((r) => ({
+    id: r.id,
+    channelId: r.channel_id,
+    externalId: r.external_id,
+    contact: { id: r.contact_id, name: r.contact_name, phone: r.contact_phone, email: r.contact_email },
+    assignee: r.assignee_user_id
+      ? ({ type: 'user', userId: r.assignee_user_id } as const)
+      : r.assignee_team_id
+        ? ({ type: 'team', teamId: r.assignee_team_id } as const)
+        : null,
+    lastMessageAt: r.last_message_at,
+    lastMessagePreview: r.last_message_preview,
+  }));
+  const last = rows[input.limit - 1];
+  const nextCursor = rows.length > input.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null;
+  return { items, nextCursor };
+}
+
+function filterConditions(p: Principal, filter: ChatListFilter): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  const a = filter.assignee;
+  if (a?.type === 'me') out.push(sql`c.assignee_user_id = ${p.userId}`);
+  if (a?.type === 'user') out.push(sql`c.assignee_user_id = ${a.userId}`);
+  if (a?.type === 'unassigned') out.push(sql`c.assignee_user_id is null and c.assignee_team_id is null`);
+  if (filter.assigneeTeamIds) out.push(sql`c.assignee_team_id = any(${[...filter.assigneeTeamIds]}::text[])`);
+  return out;
+}
+
+/** A branch as a condition on one chat row `c` (for restriction filters). */
+function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown> {
+  switch (b.kind) {
+    case 'assignee_user':
+      return sql`c.assignee_user_id = any(${[...b.userIds]}::text[])`;
+    case 'assignee_team':
+      return sql`c.assignee_team_id = any(${[...b.teamIds]}::text[])`;
+    case 'participant':
+      return sql`exists (select 1 from chat_participants cp where cp.chat_id = c.id and cp.user_id = ${b.userId})`;
+    case 'channel_owner_user':
+      return sql`exists (select 1 from channel_accounts ca where ca.id = c.channel_id and ca.workspace_id = ${workspaceId} and ca.owner_user_id = any(${[...b.userIds]}::text[]))`;
+    case 'channel_owner_team':
+      return sql`exists (select 1 from channel_accounts ca where ca.id = c.channel_id and ca.workspace_id = ${workspaceId} and ca.owner_team_id = any(${[...b.teamIds]}::text[]))`;
+    case 'workspace':
+      return sql`true`;
+  }
+}
+
+/** One branch's top-N, from its own index. */
+function branchQuery(p: Principal, term: ScopeTerm, shared: RawBuilder<unknown>[], take: number): RawBuilder<unknown> {
+  const conditions = [...shared];
+  if (term.alsoOneOf) {
+    conditions.push(
+      sql`(${sql.join(
+        term.alsoOneOf.map((b) => branchPredicate(b, p.workspaceId)),
+        sql` or `,
+      )})`,
+    );
+  }
+  const where = sql.join(conditions, sql` and `);
+  const topN = (keyCondition: RawBuilder<unknown>) =>
+    sql`select c.id, c.last_message_at from chats c where ${keyCondition} and ${where}
+        order by c.last_message_at desc, c.id desc limit ${take}`;
+  // Several keys: one indexed top-N per key, merged (a LATERAL join), instead of one scan.
+  const perKey = (keys: readonly string[], column: RawBuilder<unknown>) =>
+    keys.length === 1
+      ? topN(sql`${column} = ${keys[0]}`)
+      : sql`select t.id, t.last_message_at from unnest(${[...keys]}::text[]) as k(key)
+            cross join lateral (${topN(sql`${column} = k.key`)}) as t`;
+  const b = term.branch;
+  switch (b.kind) {
+    case 'assignee_user':
+      return perKey(b.userIds, sql`c.assignee_user_id`);
+    case 'assignee_team':
+      return perKey(b.teamIds, sql`c.assignee_team_id`);
+    case 'participant':
+      return sql`select c.id, c.last_message_at from chat_participants cp join chats c on c.id = cp.chat_id
+                 where cp.user_id = ${b.userId} and cp.workspace_id = ${p.workspaceId} and ${where}
+                 order by c.last_message_at desc, c.id desc limit ${take}`;
+    case 'channel_owner_user':
+    case 'channel_owner_team': {
+      const ownerCondition =
+        b.kind === 'channel_owner_user'
+          ? sql`ca.owner_user_id = any(${[...b.userIds]}::text[])`
+          : sql`ca.owner_team_id = any(${[...b.teamIds]}::text[])`;
+      return sql`select t.id, t.last_message_at from channel_accounts ca
+                 cross join lateral (${topN(sql`c.channel_id = ca.id`)}) as t
+                 where ca.workspace_id = ${p.workspaceId} and ${ownerCondition}`;
+    }
+    case 'workspace':
+      return topN(sql`true`);
+  }
+}

@@ -1,0 +1,161 @@
+import { rank, type ChatAction, type Level } from './levels.js';
+import type { ChatFacts, OwnerRef } from './facts.js';
+import type { Principal } from './principal.js';
+
+/**
+ * A scope as data: the union of branches a chat may match to be in it. This one plan is what
+ * `check` evaluates in memory and what the database adapter compiles to SQL (one indexed
+ * top-N query per branch, UNIONed), so the two cannot disagree.
+ */
+export type ChatBranch =
+  | { kind: 'assignee_user'; userIds: readonly string[] }
+  | { kind: 'assignee_team'; teamIds: readonly string[] }
+  | { kind: 'participant'; userId: string }
+  | { kind: 'channel_owner_user'; userIds: readonly string[] }
+  | { kind: 'channel_owner_team'; teamIds: readonly string[] }
+  | { kind: 'workspace' };
+
+export interface ScopeTerm {
+  branch: ChatBranch;
+  /** When set, the chat must also match one of these (a restriction that filters). */
+  alsoOneOf?: readonly ChatBranch[];
+}
+
+export interface ChatScopePlan {
+  workspaceId: string;
+  /** The effective level the plan stands for. */
+  level: Level;
+  /** Empty: nothing is in scope. */
+  terms: readonly ScopeTerm[];
+}
+
+/** The branches that make up each level, for user U (PRODUCT.md §3.1). */
+function branchesAt(p: Principal, level: Level): ChatBranch[] {
+  const me = [p.userId];
+  const members = [...p.teamMemberIds];
+  const teams = [...p.teamIds];
+  const out: ChatBranch[] = [];
+  if (level === 'all') return [{ kind: 'workspace' }];
+  if (rank[level] >= rank.assigned) {
+    out.push({ kind: 'assignee_user', userIds: me }, { kind: 'participant', userId: p.userId });
+  }
+  if (rank[level] >= rank.own) out.push({ kind: 'channel_owner_user', userIds: me });
+  if (rank[level] >= rank.team) {
+    out.push(
+      { kind: 'channel_owner_user', userIds: members },
+      { kind: 'channel_owner_team', teamIds: teams },
+      { kind: 'assignee_user', userIds: members },
+      { kind: 'assignee_team', teamIds: teams },
+    );
+  }
+  return out.filter((b) => !isEmpty(b));
+}
+
+function isEmpty(b: ChatBranch): boolean {
+  if ('userIds' in b) return b.userIds.length === 0;
+  if ('teamIds' in b) return b.teamIds.length === 0;
+  return false;
+}
+
+/**
+ * "Self and own team" (chatVisibility=team): only chats assigned to the user, to one of their
+ * teams or to a member of one, or that they take part in. Unassigned chats vanish.
+ */
+function selfAndTeamFilter(p: Principal): ChatBranch[] {
+  return [
+    { kind: 'assignee_user', userIds: [p.userId, ...p.teamMemberIds] },
+    { kind: 'assignee_team', teamIds: [...p.teamIds] },
+    { kind: 'participant', userId: p.userId },
+  ].filter((b) => !isEmpty(b as ChatBranch)) as ChatBranch[];
+}
+
+/** Is every chat matching `branch` also matched by one of `filter`? Then the filter adds nothing. */
+function coveredBy(branch: ChatBranch, filter: readonly ChatBranch[]): boolean {
+  return filter.some((f) => {
+    if (f.kind !== branch.kind) return false;
+    if (f.kind === 'participant' && branch.kind === 'participant')
+      return f.userId === branch.userId;
+    if ('userIds' in f && 'userIds' in branch)
+      return branch.userIds.every((u) => f.userIds.includes(u));
+    if ('teamIds' in f && 'teamIds' in branch)
+      return branch.teamIds.every((t) => f.teamIds.includes(t));
+    return f.kind === 'workspace';
+  });
+}
+
+export function chatScopePlan(p: Principal, action: ChatAction): ChatScopePlan {
+  const level = p.levels[action];
+  if (p.status !== 'active' || level === 'none')
+    return { workspaceId: p.workspaceId, level, terms: [] };
+  const branches = branchesAt(p, level);
+  if (p.chatVisibility !== 'team') {
+    return { workspaceId: p.workspaceId, level, terms: branches.map((branch) => ({ branch })) };
+  }
+  const filter = selfAndTeamFilter(p);
+  const terms: ScopeTerm[] = [];
+  for (const branch of branches) {
+    if (branch.kind === 'workspace') {
+      // Everything ∩ filter = the filter itself: use its indexed branches.
+      terms.push(...filter.map((b) => ({ branch: b })));
+    } else if (coveredBy(branch, filter)) {
+      terms.push({ branch });
+    } else {
+      terms.push({ branch, alsoOneOf: filter });
+    }
+  }
+  return { workspaceId: p.workspaceId, level, terms };
+}
+
+const plans = new WeakMap<Principal, Map<ChatAction, ChatScopePlan>>();
+
+/** `chatScopePlan`, computed once per principal and action. */
+export function planFor(p: Principal, action: ChatAction): ChatScopePlan {
+  let byAction = plans.get(p);
+  if (!byAction) plans.set(p, (byAction = new Map<ChatAction, ChatScopePlan>()));
+  let plan = byAction.get(action);
+  if (!plan) byAction.set(action, (plan = chatScopePlan(p, action)));
+  return plan;
+}
+
+export function branchMatches(b: ChatBranch, chat: ChatFacts): boolean {
+  switch (b.kind) {
+    case 'assignee_user':
+      return chat.assignee?.type === 'user' && b.userIds.includes(chat.assignee.userId);
+    case 'assignee_team':
+      return chat.assignee?.type === 'team' && b.teamIds.includes(chat.assignee.teamId);
+    case 'participant':
+      return chat.participantIds.includes(b.userId);
+    case 'channel_owner_user':
+      return chat.channelOwner.type === 'user' && b.userIds.includes(chat.channelOwner.userId);
+    case 'channel_owner_team':
+      return chat.channelOwner.type === 'team' && b.teamIds.includes(chat.channelOwner.teamId);
+    case 'workspace':
+      return true;
+  }
+}
+
+/** The first term of the plan that covers the chat, or undefined. */
+export function matchingTerm(plan: ChatScopePlan, chat: ChatFacts): ScopeTerm | undefined {
+  if (chat.workspaceId !== plan.workspaceId) return undefined;
+  return plan.terms.find(
+    (t) =>
+      branchMatches(t.branch, chat) &&
+      (!t.alsoOneOf || t.alsoOneOf.some((f) => branchMatches(f, chat))),
+  );
+}
+
+/** Which accounts a channel permission covers: `own` = owned by U; `team` adds U's teams and their members. */
+export function channelInScope(
+  p: Principal,
+  level: Level,
+  owner: OwnerRef,
+): 'own' | 'team' | 'all' | undefined {
+  if (level === 'none' || level === 'assigned') return undefined;
+  if (owner.type === 'user' && owner.userId === p.userId) return 'own';
+  if (level === 'all') return 'all';
+  if (level === 'team') {
+    if (owner.type === 'user' && p.teamMemberIds.has(owner.userId)) return 'team';
+    if (owner.type === 'team' && p.teamIds.has(owner.teamId)) return 'team';
+  }
+  return undefined;
+}
