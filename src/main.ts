@@ -3,6 +3,7 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { createDatabase, migrateToLatest, pingDatabase } from './adapters/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { buildServer } from './adapters/http/server.js';
+import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { lockDataDir, loadOrCreatePlatformToken } from './adapters/local/data-dir.js';
 import { createQueueBackend } from './adapters/queue/backend.js';
 
@@ -76,6 +77,13 @@ async function main(config: Config): Promise<void> {
       loggerInstance: logger,
       bodyLimitBytes: config.bodyLimitBytes,
       readiness: { database: () => pingDatabase(db), queue: () => queues.ping() },
+      routes: (server) =>
+        registerApiRoutes(server, {
+          db,
+          platformToken: platform?.token,
+          publicUrl: config.publicUrl,
+          now: () => new Date(),
+        }),
     });
     cleanups.unshift({ name: 'HTTP server', run: () => app.close() });
     await app.listen({ host: config.host, port: config.port });

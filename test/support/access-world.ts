@@ -105,12 +105,20 @@ export function makeWorld(seed: number, prefix: string): World {
         bindings.push({
           id: id('bind', i),
           roleId: r.pick(customRoles).id,
-          subject: toTeam ? { type: 'team', id: r.pick(teams).id } : { type: 'user', id: r.pick(members).userId },
+          subject: toTeam
+            ? { type: 'team', id: r.pick(teams).id }
+            : { type: 'user', id: r.pick(members).userId },
         });
       }
     }
     const uniqueBindings = bindings.filter(
-      (b, i) => bindings.findIndex((o) => o.roleId === b.roleId && o.subject.type === b.subject.type && o.subject.id === b.subject.id) === i,
+      (b, i) =>
+        bindings.findIndex(
+          (o) =>
+            o.roleId === b.roleId &&
+            o.subject.type === b.subject.type &&
+            o.subject.id === b.subject.id,
+        ) === i,
     );
     const channels: WorldWorkspace['channels'] = [];
     for (let i = 0, n = r.int(1, 5); i < n; i++) {
@@ -171,10 +179,16 @@ function randomRole(r: ReturnType<typeof rng>) {
   const cap = (dependent: string, on: string) => {
     const a = perms[dependent] ?? 'none';
     const b = perms[on] ?? 'none';
-    if (rank[a] > rank[b]) perms[dependent] = permissionLevels[dependent as keyof typeof permissionLevels].includes(b as never) ? b : 'none';
+    if (rank[a] > rank[b])
+      perms[dependent] = permissionLevels[dependent as keyof typeof permissionLevels].includes(
+        b as never,
+      )
+        ? b
+        : 'none';
   };
   for (const a of chatActions) if (a !== 'chat.view') cap(a, 'chat.view');
-  for (const a of channelActions) if (a === 'channel.edit' || a === 'channel.connect') cap(a, 'channel.view');
+  for (const a of channelActions)
+    if (a === 'channel.edit' || a === 'channel.connect') cap(a, 'channel.view');
   if (r.chance(0.5)) delete perms['channel.use'];
   return validateRolePermissions(perms);
 }
@@ -199,19 +213,36 @@ export async function insertWorld(db: Database, world: World): Promise<void> {
   for (const ws of world.workspaces) for (const m of ws.facts.members) users.set(m.userId, m.name);
   await db
     .insertInto('users')
-    .values([...users].map(([id, name], i) => ({ id, name, email: `${world.prefix.toLowerCase()}u${i}@example.test` })))
+    .values(
+      [...users].map(([id, name], i) => ({
+        id,
+        name,
+        email: `${world.prefix.toLowerCase()}u${i}@example.test`,
+      })),
+    )
     .execute();
   for (const ws of world.workspaces) {
     const f = ws.facts;
     await db
       .insertInto('workspaces')
-      .values({ id: f.workspaceId, organization_id: orgId, name: f.workspaceId, integration_secret: 's' })
+      .values({
+        id: f.workspaceId,
+        organization_id: orgId,
+        name: f.workspaceId,
+        integration_secret: 's',
+      })
       .execute();
     for (const t of f.teams) {
       // Parents first: teams were generated parent-before-child.
       await db
         .insertInto('teams')
-        .values({ id: t.id, workspace_id: f.workspaceId, name: t.name, parent_id: t.parentId, status: t.status })
+        .values({
+          id: t.id,
+          workspace_id: f.workspaceId,
+          name: t.name,
+          parent_id: t.parentId,
+          status: t.status,
+        })
         .execute();
     }
     await db
@@ -229,14 +260,25 @@ export async function insertWorld(db: Database, world: World): Promise<void> {
     if (f.teamMembers.length) {
       await db
         .insertInto('team_members')
-        .values(f.teamMembers.map((tm) => ({ workspace_id: f.workspaceId, team_id: tm.teamId, user_id: tm.userId })))
+        .values(
+          f.teamMembers.map((tm) => ({
+            workspace_id: f.workspaceId,
+            team_id: tm.teamId,
+            user_id: tm.userId,
+          })),
+        )
         .execute();
     }
     if (f.customRoles.length) {
       await db
         .insertInto('roles')
         .values(
-          f.customRoles.map((c) => ({ id: c.id, workspace_id: f.workspaceId, name: c.name, permissions: JSON.stringify(c.permissions) })),
+          f.customRoles.map((c) => ({
+            id: c.id,
+            workspace_id: f.workspaceId,
+            name: c.name,
+            permissions: JSON.stringify(c.permissions),
+          })),
         )
         .execute();
     }
@@ -272,7 +314,15 @@ export async function insertWorld(db: Database, world: World): Promise<void> {
     if (!ws.chats.length) continue;
     await db
       .insertInto('contacts')
-      .values(ws.chats.map((c) => ({ id: c.contactId, workspace_id: f.workspaceId, name: c.phone, phone: c.phone, email: c.email })))
+      .values(
+        ws.chats.map((c) => ({
+          id: c.contactId,
+          workspace_id: f.workspaceId,
+          name: c.phone,
+          phone: c.phone,
+          email: c.email,
+        })),
+      )
       .execute();
     await db
       .insertInto('chats')
@@ -290,10 +340,18 @@ export async function insertWorld(db: Database, world: World): Promise<void> {
         })),
       )
       .execute();
-    const participants = ws.chats.flatMap((c) => c.participantIds.map((u) => ({ workspace_id: f.workspaceId, chat_id: c.id, user_id: u })));
-    if (participants.length) await db.insertInto('chat_participants').values(participants).execute();
+    const participants = ws.chats.flatMap((c) =>
+      c.participantIds.map((u) => ({ workspace_id: f.workspaceId, chat_id: c.id, user_id: u })),
+    );
+    if (participants.length)
+      await db.insertInto('chat_participants').values(participants).execute();
     const grants = ws.chats.flatMap((c) =>
-      (c.crmGrantUserIds ?? []).map((u) => ({ workspace_id: f.workspaceId, chat_id: c.id, user_id: u, crm_record: 'deal:1' })),
+      (c.crmGrantUserIds ?? []).map((u) => ({
+        workspace_id: f.workspaceId,
+        chat_id: c.id,
+        user_id: u,
+        crm_record: 'deal:1',
+      })),
     );
     if (grants.length) await db.insertInto('crm_grants').values(grants).execute();
   }

@@ -21,6 +21,8 @@ export interface ServerOptions {
   readiness: Record<string, HealthCheck>;
   /** How long one readiness check may take before it counts as failed. */
   readinessTimeoutMs?: number;
+  /** The API's routes (main.ts passes `registerApiRoutes` with its dependencies). */
+  routes?: (app: App) => void;
 }
 
 export type App = FastifyInstance;
@@ -114,6 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     () => app.swagger() as unknown as Record<string, unknown>,
   );
 
+  options.routes?.(app);
   return app;
 }
 

@@ -1,7 +1,13 @@
 import type { ChannelFacts, ChatFacts, OwnerRef } from './facts.js';
 import { type ChannelAction, type ChatAction, type Level, type Permission } from './levels.js';
 import type { Principal } from './principal.js';
-import { channelInScope, matchingTerm, planFor, type ChatBranch } from './scope.js';
+import {
+  channelInScope,
+  matchingTerm,
+  planFor,
+  replyChannelAllowed,
+  type ChatBranch,
+} from './scope.js';
 
 /** A decision and why: the role binding, scope and restriction that decided it (PRODUCT.md §3.7). */
 export interface Decision {
@@ -57,9 +63,14 @@ export function check(
       workspaceId: chat.workspaceId,
       owner: chat.channelOwner,
     };
-    const channel = checkChannel(p, 'channel.use', via);
-    allowed = channel.allowed;
-    reasons.push(...channel.reasons.slice(1));
+    const how = replyChannelAllowed(p, chat, via);
+    const useLevel = p.levels['channel.use'];
+    allowed = how !== undefined;
+    reasons.push(
+      how === 'this chat'
+        ? `channel.use "${useLevel}" lets you answer through the account of a chat you see`
+        : `channel.use "${useLevel}" ${how ? 'lets' : 'does not let'} you send through ${ownerText(p, via.owner, how)}`,
+    );
   }
 
   if (
@@ -183,7 +194,11 @@ function denialReason(p: Principal, level: Level, chat: ChatFacts): string {
   return `scope "${level}" does not cover the chat${why}: ${facts.join('; ')}`;
 }
 
-function ownerText(p: Principal, owner: OwnerRef, how: 'own' | 'team' | 'all' | undefined): string {
+function ownerText(
+  p: Principal,
+  owner: OwnerRef,
+  how: 'own' | 'team' | 'all' | 'this chat' | undefined,
+): string {
   if (owner.type === 'workspace') return 'an account owned by HQ';
   if (owner.type === 'team')
     return `an account of team ${nameOf(p, owner.teamId)}${how === 'team' ? ', one of your teams' : ''}`;
@@ -204,12 +219,12 @@ export function allows(
   if (p.status !== 'active' || chat.workspaceId !== p.workspaceId) return false;
   if (matchingTerm(planFor(p, action), chat)) {
     if (action !== 'chat.reply') return true;
-    const owner = ctx.via ? ctx.via.owner : chat.channelOwner;
-    const workspaceId = ctx.via ? ctx.via.workspaceId : chat.workspaceId;
-    return (
-      workspaceId === p.workspaceId &&
-      channelInScope(p, p.levels['channel.use'], owner) !== undefined
-    );
+    const via = ctx.via ?? {
+      id: chat.channelId,
+      workspaceId: chat.workspaceId,
+      owner: chat.channelOwner,
+    };
+    return replyChannelAllowed(p, chat, via) !== undefined;
   }
   return (
     action === 'chat.view' &&

@@ -13,11 +13,14 @@ export interface ChatListFilter {
 
 export function matchesListFilter(p: Principal, filter: ChatListFilter, chat: ChatFacts): boolean {
   const a = filter.assignee;
-  if (a?.type === 'me' && !(chat.assignee?.type === 'user' && chat.assignee.userId === p.userId)) return false;
+  if (a?.type === 'me' && !(chat.assignee?.type === 'user' && chat.assignee.userId === p.userId))
+    return false;
   if (a?.type === 'unassigned' && chat.assignee !== null) return false;
-  if (a?.type === 'user' && !(chat.assignee?.type === 'user' && chat.assignee.userId === a.userId)) return false;
+  if (a?.type === 'user' && !(chat.assignee?.type === 'user' && chat.assignee.userId === a.userId))
+    return false;
   if (filter.assigneeTeamIds) {
-    if (chat.assignee?.type !== 'team' || !filter.assigneeTeamIds.includes(chat.assignee.teamId)) return false;
+    if (chat.assignee?.type !== 'team' || !filter.assigneeTeamIds.includes(chat.assignee.teamId))
+      return false;
   }
   return true;
 }

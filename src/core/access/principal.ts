@@ -174,8 +174,9 @@ export function buildPrincipal(facts: WorkspaceAccessFacts, userId: string): Pri
       narrowedBy[p] = key;
     }
   };
-  for (const [key, [permission, level]] of Object.entries(restrictionCaps)) {
-    if (r[key as keyof typeof restrictionCaps]) cap(permission, level, key as RestrictionKey);
+  for (const [key, caps] of Object.entries(restrictionCaps)) {
+    if (!r[key as keyof typeof restrictionCaps]) continue;
+    for (const [permission, level] of caps) cap(permission, level, key as RestrictionKey);
   }
   if (r.chatVisibility === 'self') {
     for (const p of ['chat.view', 'chat.reply', 'chat.assign', 'chat.join', 'chat.rate'] as const) {

@@ -18,6 +18,8 @@ const MASK = '•';
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 /** Provider ids that are a phone number: WhatsApp user jids and their legacy forms. */
 const PHONE_JID = /\b(\d{5,20})@(?:c\.us|s\.whatsapp\.net|lid)\b/g;
+/** Provider id domains, not email addresses (their local part was masked above). */
+const PROVIDER_DOMAIN = /@(?:c\.us|g\.us|s\.whatsapp\.net|lid)$/;
 /** A string that is nothing but a phone number (a contact named after their number). */
 const ONLY_PHONE = /^\s*\+?[\d\s().-]{7,30}\s*$/;
 
@@ -57,7 +59,7 @@ export function redact<T>(p: Principal, payload: T, context: RedactContext = {})
       (m, digits: string) => `${maskPhone(digits)}@${m.slice(m.indexOf('@') + 1)}`,
     );
     for (const pattern of patterns) out = out.replace(pattern, (m) => maskPhone(m));
-    out = out.replace(EMAIL, (m) => maskEmail(m));
+    out = out.replace(EMAIL, (m) => (PROVIDER_DOMAIN.test(m) ? m : maskEmail(m)));
     for (const email of emails) {
       out = out.replace(new RegExp(escape(email), 'gi'), (m) => maskEmail(m));
     }

@@ -24,15 +24,19 @@ export const restrictionsSchema = z
 export type Restrictions = z.infer<typeof restrictionsSchema>;
 export type RestrictionKey = keyof Restrictions;
 
-/** The switch-like restrictions, as data: each caps one permission at a level. */
+/** The switch-like restrictions, as data: each caps permissions at a level. */
 export const restrictionCaps = {
-  noWorkspaceSettings: ['settings.manage', 'none'],
-  noContactDeletion: ['contacts.delete', 'none'],
-  noDataExport: ['data.export', 'none'],
-  noIntegrations: ['integrations.manage', 'none'],
-  noChannelConnection: ['channel.connect', 'none'],
-  noWorkflows: ['workflows.use', 'none'],
-} as const satisfies Partial<Record<RestrictionKey, readonly [Permission, Level]>>;
+  noWorkspaceSettings: [['settings.manage', 'none']],
+  noContactDeletion: [['contacts.delete', 'none']],
+  noDataExport: [['data.export', 'none']],
+  noIntegrations: [['integrations.manage', 'none']],
+  noChannelConnection: [['channel.connect', 'none']],
+  // respond.io: without the workflows button an Agent cannot "initiate a shortcut" either.
+  noWorkflows: [
+    ['workflows.use', 'none'],
+    ['snippets.use', 'none'],
+  ],
+} as const satisfies Partial<Record<RestrictionKey, ReadonlyArray<readonly [Permission, Level]>>>;
 
 /** Stored restrictions may predate a key's removal: unknown keys are dropped, not fatal. */
 export function parseStoredRestrictions(value: unknown): Restrictions {

@@ -10,8 +10,11 @@ import {
 
 /**
  * The built-in roles, exactly as PRODUCT.md §3.2–3.3 tabulates them (TimelinesAI's chat
- * table; respond.io's privileges and modules). ⭕ ("may be granted by an Owner") is `none`
- * here: an Owner grants it by binding a custom role, which can only broaden.
+ * table; respond.io's privileges and modules). ⭕ ("may be granted by the Owner") is on by
+ * default and the Owner's to withhold through a restriction, as respond.io does it: a
+ * Manager "manages workspace settings" unless restricted (`noWorkspaceSettings`); an Agent
+ * uses shortcuts unless the workflows button is restricted (`noWorkflows`, which "also
+ * stops them initiating a shortcut").
  */
 export const builtInRoleKeys = ['owner', 'admin', 'teammate', 'agent', 'collaborator'] as const;
 export type BuiltInRoleKey = (typeof builtInRoleKeys)[number];
@@ -58,7 +61,7 @@ export const builtInRoles = {
       'snippets.use': all, 'workflows.use': all, 'contacts.view': all, 'contacts.delete': all,
       'dashboard.view': all, 'broadcasts.send': all, 'reports.view': all,
       'data.export': all, 'integrations.manage': all,
-      'settings.manage': none, // ⭕ workspace settings: granted by an Owner
+      'settings.manage': all, // ⭕ the Owner may withhold it (noWorkspaceSettings)
       'users.manage': all, 'teams.manage': all, 'permissions.edit': all,
       'billing.manage': none, 'workspace.manage': none,
     },
@@ -86,7 +89,7 @@ export const builtInRoles = {
       'chat.view': 'own', 'chat.reply': 'own', 'chat.assign': 'own', 'chat.join': 'own', 'chat.rate': 'own',
       'stats.view': 'own',
       'channel.view': 'own', 'channel.edit': 'own', 'channel.connect': 'own', 'channel.use': 'own',
-      'snippets.use': none, // ⭕ shortcuts: granted by an Owner
+      'snippets.use': all, // ⭕ the Owner may withhold it (noWorkflows)
       'workflows.use': all, 'contacts.view': none, 'contacts.delete': none,
       'dashboard.view': none, 'broadcasts.send': none, 'reports.view': none,
       'data.export': none, 'integrations.manage': none, 'settings.manage': none,

@@ -159,3 +159,22 @@ export function channelInScope(
   }
   return undefined;
 }
+
+/**
+ * The reply rule (PRODUCT.md §3.3) for sending on `chat` through the account `via`:
+ * Agents only through accounts they own; Teammates, Admins and Owners "through any account
+ * whose chats they see" — the chat's own account always (they see this chat), another one as
+ * far as `channel.use` reaches; Collaborators through any account of the workspace.
+ */
+export function replyChannelAllowed(
+  p: Principal,
+  chat: ChatFacts,
+  via: { id: string; workspaceId: string; owner: OwnerRef },
+): 'own' | 'team' | 'all' | 'this chat' | undefined {
+  if (via.workspaceId !== p.workspaceId) return undefined;
+  const level = p.levels['channel.use'];
+  const how = channelInScope(p, level, via.owner);
+  if (how) return how;
+  if (rank[level] >= rank.team && via.id === chat.channelId) return 'this chat';
+  return undefined;
+}

@@ -1,12 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildPrincipal, maskEmail, maskPhone, redact, type WorkspaceAccessFacts } from '../../../src/core/access/index.js';
+import {
+  buildPrincipal,
+  maskEmail,
+  maskPhone,
+  redact,
+  type WorkspaceAccessFacts,
+} from '../../../src/core/access/index.js';
 
 /** PRODUCT.md §3.4: "mask phone and email — masked in every output that user receives". */
 function principal(mask: boolean) {
   const facts: WorkspaceAccessFacts = {
     workspaceId: 'ws',
-    members: [{ userId: 'u', name: 'U', status: 'active', role: 'agent', restrictions: { maskContactIdentifiers: mask } }],
+    members: [
+      {
+        userId: 'u',
+        name: 'U',
+        status: 'active',
+        role: 'agent',
+        restrictions: { maskContactIdentifiers: mask },
+      },
+    ],
     teams: [],
     teamMembers: [],
     customRoles: [],
@@ -44,7 +58,11 @@ function strings(value: unknown): string[] {
 describe('§3.4 mask phone and email', () => {
   const digitsArb = fc.stringMatching(/^[1-9][0-9]{9,13}$/);
   const emailArb = fc
-    .tuple(fc.stringMatching(/^[a-z][a-z0-9._]{1,12}$/), fc.stringMatching(/^[a-z]{2,10}$/), fc.constantFrom('com', 'de', 'co.uk'))
+    .tuple(
+      fc.stringMatching(/^[a-z][a-z0-9._]{1,12}$/),
+      fc.stringMatching(/^[a-z]{2,10}$/),
+      fc.constantFrom('com', 'de', 'co.uk'),
+    )
     .map(([local, domain, tld]) => `${local}@${domain}.${tld}`);
 
   it('leaves no phone (however spelled) and no email in any string field', () => {
@@ -71,15 +89,27 @@ describe('§3.4 mask phone and email', () => {
   });
 
   it('masks identifiers the caller names even when the payload has no phone field', () => {
-    const out = redact(masked, { text: 'reach 4915112345678 soon' }, { phones: ['+49 151 12345678'] });
+    const out = redact(
+      masked,
+      { text: 'reach 4915112345678 soon' },
+      { phones: ['+49 151 12345678'] },
+    );
     expect(out.text).toBe(`reach ${maskPhone('4915112345678')} soon`);
   });
 
   it('keeps the shape, the last two digits and the top-level domain, so people can still tell contacts apart', () => {
     expect(maskPhone('4915112345678')).toBe('•••••••••••78');
     expect(maskEmail('anna@acme.com')).toBe('a•••@•••.com');
-    const out = redact(masked, { contact: { phone: '4915112345678', name: 'Anna' }, at: new Date(0), n: 3 });
-    expect(out).toEqual({ contact: { phone: '•••••••••••78', name: 'Anna' }, at: new Date(0), n: 3 });
+    const out = redact(masked, {
+      contact: { phone: '4915112345678', name: 'Anna' },
+      at: new Date(0),
+      n: 3,
+    });
+    expect(out).toEqual({
+      contact: { phone: '•••••••••••78', name: 'Anna' },
+      at: new Date(0),
+      n: 3,
+    });
   });
 
   it('changes nothing for a user without the restriction', () => {
@@ -90,7 +120,15 @@ describe('§3.4 mask phone and email', () => {
   it('does not mask an Owner, whom restrictions never narrow', () => {
     const facts: WorkspaceAccessFacts = {
       workspaceId: 'ws',
-      members: [{ userId: 'o', name: 'O', status: 'active', role: 'owner', restrictions: { maskContactIdentifiers: true } }],
+      members: [
+        {
+          userId: 'o',
+          name: 'O',
+          status: 'active',
+          role: 'owner',
+          restrictions: { maskContactIdentifiers: true },
+        },
+      ],
       teams: [],
       teamMembers: [],
       customRoles: [],

@@ -1,10 +1,15 @@
+import { expect } from 'vitest';
 import {
+  allows,
   buildPrincipal,
   buildPrincipals,
+  check,
   validateRolePermissions,
   type AssigneeRef,
   type ChannelFacts,
+  type ChatAction,
   type ChatFacts,
+  type CheckContext,
   type MembershipStatus,
   type OwnerRef,
   type Principal,
@@ -57,6 +62,7 @@ export interface WorldOptions {
   teamStatus?: Partial<Record<TeamKey, TeamStatus>>;
   /** Custom roles, validated and completed by `validateRolePermissions`. */
   roles?: readonly RoleSpec[];
+  /** Each binds `role` to `user`, or else to `team`. */
   bindings?: ReadonlyArray<{ role: string; user?: UserKey; team?: TeamKey }>;
 }
 
@@ -98,9 +104,8 @@ export function world(o: WorldOptions = {}): WorkspaceAccessFacts {
   };
 }
 
-export function principalOf(key: UserKey, o: WorldOptions | WorkspaceAccessFacts = {}): Principal {
-  const facts = 'workspaceId' in o ? o : world(o);
-  const p = buildPrincipal(facts, U[key]);
+export function principalOf(key: UserKey, o: WorldOptions = {}): Principal {
+  const p = buildPrincipal(world(o), U[key]);
   if (!p) throw new Error(`no principal for ${key}`);
   return p;
 }
@@ -134,13 +139,14 @@ export function chatOn(
 
 /** The columns of PRODUCT.md §3.2's chat table, and the chats in each, seen from user `x` (in Sales). */
 export type Relation =
-  | 'own chats'
-  | 'same-team chats'
-  | "other teams' chats"
-  | 'assigned chats'
-  | 'unassigned HQ chats';
+  'own chats' | 'same-team chats' | "other teams' chats" | 'assigned chats' | 'unassigned HQ chats';
 export function chatsSeenFrom(x: UserKey): Array<[Relation, string, ChatFacts]> {
-  const [own, same, other, mine] = ['own chats', 'same-team chats', "other teams' chats", 'assigned chats'] as const;
+  const [own, same, other, mine] = [
+    'own chats',
+    'same-team chats',
+    "other teams' chats",
+    'assigned chats',
+  ] as const;
   // prettier-ignore
   return [
     [own,   'unassigned, on an account they connected',             chatOn(userAccount(x))],
@@ -180,3 +186,37 @@ export function thrownBy(fn: () => unknown): unknown {
   }
   return undefined;
 }
+
+/** `check`, asserting that its fast path `allows` agrees on every case a table decides. */
+export function decide(p: Principal, action: ChatAction, chat: ChatFacts, ctx: CheckContext = {}) {
+  const d = check(p, action, chat, ctx);
+  expect(allows(p, action, chat, ctx)).toBe(d.allowed);
+  return d;
+}
+export const sees = (p: Principal, chat: ChatFacts, ctx: CheckContext = {}) =>
+  decide(p, 'chat.view', chat, ctx).allowed;
+/** A decision's reasons as one text. */
+export const why = (d: { reasons: readonly string[] }) => d.reasons.join('\n');
+/** `key` with these restrictions. */
+export const restricted = (key: UserKey, restrictions: Restrictions) =>
+  principalOf(key, { restrictions: { [key]: restrictions } });
+
+/** Custom roles the tables bind (PRODUCT.md §3.5). */
+// prettier-ignore
+export const customRoles = {
+  desk: { id: 'role-desk', name: 'Sales desk', permissions: { 'chat.view': 'team', 'chat.reply': 'team' } },
+  viewer: { id: 'role-viewer', name: 'Viewer', permissions: { 'chat.view': 'assigned' } },
+  everything: { id: 'role-all', name: 'Everything', permissions: { 'chat.view': 'all' } },
+  settings: { id: 'role-settings', name: 'Settings', permissions: { 'settings.manage': 'all' } },
+} satisfies Record<string, RoleSpec>;
+
+/** World options `o` plus `role`, bound to a user or a team. */
+export const bound = (
+  role: RoleSpec,
+  subject: { user: UserKey } | { team: TeamKey },
+  o: WorldOptions = {},
+): WorldOptions => ({
+  ...o,
+  roles: [...(o.roles ?? []), role],
+  bindings: [...(o.bindings ?? []), { role: role.id, ...subject }],
+});

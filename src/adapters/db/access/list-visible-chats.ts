@@ -84,7 +84,10 @@ interface ListRow {
 }
 
 /** The page's SQL (one more row than the limit, to know whether a next page exists); undefined when nothing is in scope. */
-export function visibleChatsQuery(p: Principal, input: ListVisibleChatsInput): RawBuilder<ListRow> | undefined {
+export function visibleChatsQuery(
+  p: Principal,
+  input: ListVisibleChatsInput,
+): RawBuilder<ListRow> | undefined {
   const plan = planFor(p, 'chat.view');
   if (plan.terms.length === 0) return undefined;
   const take = input.limit + 1;
@@ -92,7 +95,8 @@ export function visibleChatsQuery(p: Principal, input: ListVisibleChatsInput): R
 
   // Conditions every branch shares: tenancy, the page's keyset position, the list filter.
   const shared: RawBuilder<unknown>[] = [sql`c.workspace_id = ${p.workspaceId}`];
-  if (cursor) shared.push(sql`(c.last_message_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id})`);
+  if (cursor)
+    shared.push(sql`(c.last_message_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id})`);
   shared.push(...filterConditions(p, input.filter ?? {}));
 
   const branches = plan.terms.map((term) => branchQuery(p, term, shared, take));
@@ -129,7 +133,12 @@ export async function listVisibleChats(
     id: r.id,
     channelId: r.channel_id,
     externalId: r.external_id,
-    contact: { id: r.contact_id, name: r.contact_name, phone: r.contact_phone, email: r.contact_email },
+    contact: {
+      id: r.contact_id,
+      name: r.contact_name,
+      phone: r.contact_phone,
+      email: r.contact_email,
+    },
     assignee: r.assignee_user_id
       ? ({ type: 'user', userId: r.assignee_user_id } as const)
       : r.assignee_team_id
@@ -139,7 +148,8 @@ export async function listVisibleChats(
     lastMessagePreview: r.last_message_preview,
   }));
   const last = rows[input.limit - 1];
-  const nextCursor = rows.length > input.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null;
+  const nextCursor =
+    rows.length > input.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null;
   return { items, nextCursor };
 }
 
@@ -148,8 +158,10 @@ function filterConditions(p: Principal, filter: ChatListFilter): RawBuilder<unkn
   const a = filter.assignee;
   if (a?.type === 'me') out.push(sql`c.assignee_user_id = ${p.userId}`);
   if (a?.type === 'user') out.push(sql`c.assignee_user_id = ${a.userId}`);
-  if (a?.type === 'unassigned') out.push(sql`c.assignee_user_id is null and c.assignee_team_id is null`);
-  if (filter.assigneeTeamIds) out.push(sql`c.assignee_team_id = any(${[...filter.assigneeTeamIds]}::text[])`);
+  if (a?.type === 'unassigned')
+    out.push(sql`c.assignee_user_id is null and c.assignee_team_id is null`);
+  if (filter.assigneeTeamIds)
+    out.push(sql`c.assignee_team_id = any(${[...filter.assigneeTeamIds]}::text[])`);
   return out;
 }
 
@@ -172,7 +184,12 @@ function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown
 }
 
 /** One branch's top-N, from its own index. */
-function branchQuery(p: Principal, term: ScopeTerm, shared: RawBuilder<unknown>[], take: number): RawBuilder<unknown> {
+function branchQuery(
+  p: Principal,
+  term: ScopeTerm,
+  shared: RawBuilder<unknown>[],
+  take: number,
+): RawBuilder<unknown> {
   const conditions = [...shared];
   if (term.alsoOneOf) {
     conditions.push(

@@ -14,7 +14,10 @@ import type { DB } from '../schema.js';
 type Queryable = Database | Transaction<DB>;
 
 /** Everything about a workspace's people that access depends on: five small queries. */
-export async function loadWorkspaceAccess(db: Queryable, workspaceId: string): Promise<WorkspaceAccessFacts> {
+export async function loadWorkspaceAccess(
+  db: Queryable,
+  workspaceId: string,
+): Promise<WorkspaceAccessFacts> {
   const [members, teams, teamMembers, roles, bindings] = await Promise.all([
     db
       .selectFrom('memberships as m')
@@ -22,9 +25,21 @@ export async function loadWorkspaceAccess(db: Queryable, workspaceId: string): P
       .select(['m.user_id', 'u.name', 'm.status', 'm.role', 'm.restrictions'])
       .where('m.workspace_id', '=', workspaceId)
       .execute(),
-    db.selectFrom('teams').select(['id', 'name', 'parent_id', 'status']).where('workspace_id', '=', workspaceId).execute(),
-    db.selectFrom('team_members').select(['team_id', 'user_id']).where('workspace_id', '=', workspaceId).execute(),
-    db.selectFrom('roles').select(['id', 'name', 'permissions']).where('workspace_id', '=', workspaceId).execute(),
+    db
+      .selectFrom('teams')
+      .select(['id', 'name', 'parent_id', 'status'])
+      .where('workspace_id', '=', workspaceId)
+      .execute(),
+    db
+      .selectFrom('team_members')
+      .select(['team_id', 'user_id'])
+      .where('workspace_id', '=', workspaceId)
+      .execute(),
+    db
+      .selectFrom('roles')
+      .select(['id', 'name', 'permissions'])
+      .where('workspace_id', '=', workspaceId)
+      .execute(),
     db
       .selectFrom('role_bindings')
       .select(['id', 'role_id', 'subject_type', 'subject_id'])
@@ -42,8 +57,16 @@ export async function loadWorkspaceAccess(db: Queryable, workspaceId: string): P
     })),
     teams: teams.map((t) => ({ id: t.id, name: t.name, parentId: t.parent_id, status: t.status })),
     teamMembers: teamMembers.map((t) => ({ teamId: t.team_id, userId: t.user_id })),
-    customRoles: roles.map((r) => ({ id: r.id, name: r.name, permissions: storedPermissions(r.permissions) })),
-    bindings: bindings.map((b) => ({ id: b.id, roleId: b.role_id, subject: { type: b.subject_type, id: b.subject_id } })),
+    customRoles: roles.map((r) => ({
+      id: r.id,
+      name: r.name,
+      permissions: storedPermissions(r.permissions),
+    })),
+    bindings: bindings.map((b) => ({
+      id: b.id,
+      roleId: b.role_id,
+      subject: { type: b.subject_type, id: b.subject_id },
+    })),
   };
 }
 
@@ -56,14 +79,24 @@ function storedPermissions(value: Record<string, string>) {
   }
 }
 
-export function ownerRef(row: { owner_type: string; owner_user_id: string | null; owner_team_id: string | null }): OwnerRef {
-  if (row.owner_type === 'user' && row.owner_user_id) return { type: 'user', userId: row.owner_user_id };
-  if (row.owner_type === 'team' && row.owner_team_id) return { type: 'team', teamId: row.owner_team_id };
+export function ownerRef(row: {
+  owner_type: string;
+  owner_user_id: string | null;
+  owner_team_id: string | null;
+}): OwnerRef {
+  if (row.owner_type === 'user' && row.owner_user_id)
+    return { type: 'user', userId: row.owner_user_id };
+  if (row.owner_type === 'team' && row.owner_team_id)
+    return { type: 'team', teamId: row.owner_team_id };
   return { type: 'workspace' };
 }
 
 /** The facts `check` needs about chats of one workspace; chats of other workspaces are not found. */
-export async function loadChatFacts(db: Queryable, workspaceId: string, chatIds: readonly string[]): Promise<ChatFacts[]> {
+export async function loadChatFacts(
+  db: Queryable,
+  workspaceId: string,
+  chatIds: readonly string[],
+): Promise<ChatFacts[]> {
   if (chatIds.length === 0) return [];
   const rows = await db
     .selectFrom('chats as c')
@@ -79,12 +112,20 @@ export async function loadChatFacts(db: Queryable, workspaceId: string, chatIds:
       'ca.owner_team_id',
       eb
         .selectFrom('chat_participants as cp')
-        .select((e) => e.fn.coalesce(e.fn.agg<string[]>('array_agg', ['cp.user_id']), e.val<string[]>([])).as('ids'))
+        .select((e) =>
+          e.fn
+            .coalesce(e.fn.agg<string[]>('array_agg', ['cp.user_id']), e.val<string[]>([]))
+            .as('ids'),
+        )
         .whereRef('cp.chat_id', '=', 'c.id')
         .as('participant_ids'),
       eb
         .selectFrom('crm_grants as g')
-        .select((e) => e.fn.coalesce(e.fn.agg<string[]>('array_agg', ['g.user_id']), e.val<string[]>([])).as('ids'))
+        .select((e) =>
+          e.fn
+            .coalesce(e.fn.agg<string[]>('array_agg', ['g.user_id']), e.val<string[]>([]))
+            .as('ids'),
+        )
         .whereRef('g.chat_id', '=', 'c.id')
         .where((e) => e.or([e('g.expires_at', 'is', null), e('g.expires_at', '>', new Date())]))
         .as('crm_grant_user_ids'),

@@ -11,12 +11,21 @@ import {
   type ChatListFilter,
   type Principal,
 } from '../../../../src/core/access/index.js';
-import { loadChatFacts, loadWorkspaceAccess } from '../../../../src/adapters/db/access/load-access.js';
+import {
+  loadChatFacts,
+  loadWorkspaceAccess,
+} from '../../../../src/adapters/db/access/load-access.js';
 import {
   listVisibleChats,
   type ChatListItem,
 } from '../../../../src/adapters/db/access/list-visible-chats.js';
-import { byRecency, insertWorld, makeWorld, rng, type World } from '../../../support/access-world.js';
+import {
+  byRecency,
+  insertWorld,
+  makeWorld,
+  rng,
+  type World,
+} from '../../../support/access-world.js';
 import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 
 /**
@@ -59,7 +68,11 @@ describe('the four derivations agree on random worlds (real PostgreSQL)', () => 
 
         for (const ws of world.workspaces) {
           const loaded = await loadWorkspaceAccess(t.db, ws.facts.workspaceId);
-          const loadedChats = await loadChatFacts(t.db, ws.facts.workspaceId, allChats.map((c) => c.id));
+          const loadedChats = await loadChatFacts(
+            t.db,
+            ws.facts.workspaceId,
+            allChats.map((c) => c.id),
+          );
           // Chats of the other workspace are not even loadable from this one.
           expect(loadedChats.map((c) => c.id).sort()).toEqual(ws.chats.map((c) => c.id).sort());
 
@@ -76,17 +89,25 @@ describe('the four derivations agree on random worlds (real PostgreSQL)', () => 
             const f = r.next();
             if (f < 0.25) filters.push({ assignee: { type: 'me' } });
             else if (f < 0.5) filters.push({ assignee: { type: 'unassigned' } });
-            else if (f < 0.75) filters.push({ assignee: { type: 'user', userId: r.pick(ws.facts.members).userId } });
+            else if (f < 0.75)
+              filters.push({ assignee: { type: 'user', userId: r.pick(ws.facts.members).userId } });
             else if (ws.facts.teams.length) {
-              filters.push({ assigneeTeamIds: teamAndSubteams(ws.facts, r.pick(ws.facts.teams).id) });
+              filters.push({
+                assigneeTeamIds: teamAndSubteams(ws.facts, r.pick(ws.facts.teams).id),
+              });
             }
             for (const filter of filters) {
               const want = allChats
-                .filter((c) => allows(expected, 'chat.view', c) && matchesListFilter(expected, filter, c))
+                .filter(
+                  (c) => allows(expected, 'chat.view', c) && matchesListFilter(expected, filter, c),
+                )
                 .sort(byRecency)
                 .map((c) => c.id);
               const { ids: got, items } = await pageThrough(actual, r.int(1, 7), filter);
-              expect(got, `user ${member.userId} (${member.role}, ${member.status}, ${JSON.stringify(member.restrictions)}) filter ${JSON.stringify(filter)}`).toEqual(want);
+              expect(
+                got,
+                `user ${member.userId} (${member.role}, ${member.status}, ${JSON.stringify(member.restrictions)}) filter ${JSON.stringify(filter)}`,
+              ).toEqual(want);
               // Tenancy: nothing from the other workspace, ever.
               expect(got.every((id) => ws.chats.some((c) => c.id === id))).toBe(true);
               // Derivation 4: a masked user receives no phone or email, in any string field.
@@ -107,7 +128,9 @@ describe('the four derivations agree on random worlds (real PostgreSQL)', () => 
             const generated = ws.chats.find((c) => c.id === chat.id);
             if (!generated) throw new Error('chat lost');
             for (const action of ['chat.view', 'chat.reply'] as const) {
-              const got = audience(dbPrincipals, action, chat).map((p) => p.userId).sort();
+              const got = audience(dbPrincipals, action, chat)
+                .map((p) => p.userId)
+                .sort();
               const want = ws.facts.members
                 .filter((m) => {
                   const p = buildPrincipal(ws.facts, m.userId);
@@ -128,6 +151,7 @@ describe('the four derivations agree on random worlds (real PostgreSQL)', () => 
 function allStrings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap(allStrings);
-  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.values(value).flatMap(allStrings);
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.values(value).flatMap(allStrings);
   return [];
 }

@@ -1,6 +1,9 @@
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessFactsSource, loadWorkspaceAccess } from '../../../../src/adapters/db/access/load-access.js';
+import {
+  accessFactsSource,
+  loadWorkspaceAccess,
+} from '../../../../src/adapters/db/access/load-access.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -56,7 +59,10 @@ describe('the chat list query', () => {
     const page = await listVisibleChats(t.db, agent, { limit: 50 });
     expect(page.items.length).toBe(50);
     for (const item of page.items) {
-      expect(item.channelId === 'ch1' || (item.assignee?.type === 'user' && item.assignee.userId === 'u1')).toBe(true);
+      expect(
+        item.channelId === 'ch1' ||
+          (item.assignee?.type === 'user' && item.assignee.userId === 'u1'),
+      ).toBe(true);
     }
     const times = page.items.map((i) => i.lastMessageAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
@@ -96,14 +102,22 @@ describe('the chat list query', () => {
     const { rows } = await sql<{ n: string }>`
       select count(*) as n from chats c join channel_accounts ca on ca.id = c.channel_id
       where c.workspace_id = 'ws' and (ca.owner_user_id in (select user_id from team_members where team_id = 'sales')
-        or c.assignee_user_id in (select user_id from team_members where team_id = 'sales'))`.execute(t.db);
+        or c.assignee_user_id in (select user_id from team_members where team_id = 'sales'))`.execute(
+      t.db,
+    );
     expect(seen.size).toBe(Number(rows[0]?.n));
   });
 
   it('refuses a cursor it did not issue with invalid_input', async () => {
     const agent = await principalOf('u1');
-    for (const cursor of ['nope', encodeCursor({ at: 'not a date', id: 'x' }), Buffer.from('[1,2]').toString('base64url')]) {
-      await expect(listVisibleChats(t.db, agent, { limit: 10, cursor })).rejects.toMatchObject({ code: 'invalid_input' });
+    for (const cursor of [
+      'nope',
+      encodeCursor({ at: 'not a date', id: 'x' }),
+      Buffer.from('[1,2]').toString('base64url'),
+    ]) {
+      await expect(listVisibleChats(t.db, agent, { limit: 10, cursor })).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
     }
     expect(decodeCursor(encodeCursor({ at: '2026-01-01T00:00:00.123456Z', id: 'chat1' }))).toEqual({
       at: '2026-01-01T00:00:00.123456Z',
@@ -113,15 +127,26 @@ describe('the chat list query', () => {
 
   it('explains a decision and lists an audience; another workspace’s chat is not found', async () => {
     const access = accessFactsSource(t.db);
-    const yes = await explainAccess({ access }, { workspaceId: 'ws', userId: 'u1', chatId: 'chat000200', action: 'chat.view' });
+    const yes = await explainAccess(
+      { access },
+      { workspaceId: 'ws', userId: 'u1', chatId: 'chat000200', action: 'chat.view' },
+    );
     expect(yes.allowed).toBe(true);
     expect(yes.reasons.join(' ')).toContain('Agent');
-    const who = await listAudience({ access }, { workspaceId: 'ws', chatId: 'chat000200', action: 'chat.view' });
+    const who = await listAudience(
+      { access },
+      { workspaceId: 'ws', chatId: 'chat000200', action: 'chat.view' },
+    );
     expect(who.map((p) => p.userId)).toContain('u1');
     await expect(
-      explainAccess({ access }, { workspaceId: 'ws', userId: 'u1', chatId: 'chat_ws2', action: 'chat.view' }),
+      explainAccess(
+        { access },
+        { workspaceId: 'ws', userId: 'u1', chatId: 'chat_ws2', action: 'chat.view' },
+      ),
     ).rejects.toBeInstanceOf(AppError);
-    await expect(listAudience({ access }, { workspaceId: 'ws', chatId: 'chat_ws2', action: 'chat.view' })).rejects.toMatchObject({
+    await expect(
+      listAudience({ access }, { workspaceId: 'ws', chatId: 'chat_ws2', action: 'chat.view' }),
+    ).rejects.toMatchObject({
       code: 'not_found',
     });
   });

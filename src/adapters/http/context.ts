@@ -1,0 +1,103 @@
+import type { FastifyRequest } from 'fastify';
+import type { Database } from '../db/database.js';
+import { loadWorkspaceAccess } from '../db/access/load-access.js';
+import { AppError } from '../../core/errors.js';
+import { hashToken, sameSecret } from '../../core/tokens.js';
+import {
+  buildPrincipal,
+  type Principal,
+  type WorkspaceAccessFacts,
+} from '../../core/access/index.js';
+
+/** What every route may use; built once in main.ts. */
+export interface HttpDeps {
+  db: Database;
+  platformToken: string | undefined;
+  publicUrl: string;
+  now(): Date;
+}
+
+export interface AuthenticatedUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+function bearer(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match?.[1]) throw new AppError('unauthorized', 'send Authorization: Bearer <token>');
+  return match[1];
+}
+
+/** The platform token may only create organizations. */
+export function requirePlatform(deps: HttpDeps, request: FastifyRequest): void {
+  const token = bearer(request);
+  if (!deps.platformToken || !sameSecret(token, deps.platformToken)) {
+    throw new AppError('unauthorized', 'this needs the platform token');
+  }
+}
+
+export async function authenticate(
+  deps: HttpDeps,
+  request: FastifyRequest,
+): Promise<AuthenticatedUser> {
+  const token = bearer(request);
+  const row = await deps.db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select(['u.id', 'u.email', 'u.name'])
+    .where('t.token_hash', '=', hashToken(token))
+    .where('t.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) throw new AppError('unauthorized', 'unknown or revoked token');
+  return row;
+}
+
+export interface MemberContext {
+  user: AuthenticatedUser;
+  principal: Principal;
+  facts: WorkspaceAccessFacts;
+}
+
+/**
+ * The caller as a member of workspace `ws`. A workspace they do not belong to (or were
+ * revoked from) is not found — its existence is not revealed; a suspended member is refused.
+ */
+export async function requireMember(
+  deps: HttpDeps,
+  request: FastifyRequest,
+  workspaceId: string,
+): Promise<MemberContext> {
+  const user = await authenticate(deps, request);
+  const facts = await loadWorkspaceAccess(deps.db, workspaceId);
+  const principal = buildPrincipal(facts, user.id);
+  if (!principal || principal.status === 'revoked')
+    throw new AppError('not_found', 'no such workspace');
+  if (principal.status === 'suspended') {
+    throw new AppError('forbidden', 'your membership of this workspace is suspended');
+  }
+  await touchPresence(deps, workspaceId, user.id);
+  return { user, principal, facts };
+}
+
+const PRESENCE_WRITE_EVERY_MS = 60_000;
+const lastPresenceWrite = new Map<string, number>();
+
+/**
+ * "Last seen" follows use without a write per request: at most one write a minute per member
+ * and process. (Several API processes each write at most once a minute: still cheap.)
+ */
+async function touchPresence(deps: HttpDeps, workspaceId: string, userId: string): Promise<void> {
+  const key = `${workspaceId}:${userId}`;
+  const now = deps.now().getTime();
+  if (now - (lastPresenceWrite.get(key) ?? 0) < PRESENCE_WRITE_EVERY_MS) return;
+  lastPresenceWrite.set(key, now);
+  if (lastPresenceWrite.size > 100_000) lastPresenceWrite.clear();
+  await deps.db
+    .updateTable('memberships')
+    .set({ last_seen_at: deps.now() })
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .execute();
+}

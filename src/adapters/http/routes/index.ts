@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { HttpDeps } from '../context.js';
+import { channelRoutes } from './channels.js';
+import { chatRoutes } from './chats.js';
+import { peopleRoutes } from './people.js';
+import { platformRoutes } from './platform.js';
+import { teamAndRoleRoutes } from './teams-roles.js';
+
+/** Every route of shared/API.md that this server implements. */
+export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  platformRoutes(app, deps);
+  peopleRoutes(app, deps);
+  teamAndRoleRoutes(app, deps);
+  channelRoutes(app, deps);
+  chatRoutes(app, deps);
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * Every channel's traffic becomes one `InboundMessage` before anything else sees it
+ * (WhatsApp, the signed webhook channel, Slack): workspace, channel account, external chat
+ * id, sender, text, provider message id. A provider's retry carries the same provider
+ * message id, so ingesting it again changes nothing.
+ */
+export interface InboundMessage {
+  workspaceId: string;
+  channelId: string;
+  externalChatId: string;
+  providerMessageId: string;
+  contact: { name: string; phone: string | null; email: string | null };
+  text: string;
+  sentAt: Date;
+}
+
+/** Phone numbers are stored as digits (E.164 without '+'), as providers send them. */
+export const phoneSchema = z
+  .string()
+  .max(40)
+  .transform((v) => v.replace(/[\s().-]/g, '').replace(/^\+/, ''))
+  .pipe(
+    z
+      .string()
+      .regex(/^[0-9]{3,20}$/, 'must be a phone number (digits, optional +, spaces, dashes)'),
+  );
+
+export const PREVIEW_LENGTH = 200;
+
+export function previewOf(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > PREVIEW_LENGTH ? `${oneLine.slice(0, PREVIEW_LENGTH - 1)}…` : oneLine;
+}

@@ -1,0 +1,91 @@
+import { AppError } from '../errors.js';
+import { builtInRoles, isBuiltInRole } from '../access/roles.js';
+import { checkPermission } from '../access/check.js';
+import type { Principal } from '../access/principal.js';
+import type { MembershipStatus } from '../access/facts.js';
+
+/**
+ * Who may do what to whom (PRODUCT.md §2), as pure functions over the actor's principal:
+ * - Owners invite (and promote to) every role; Admins every role but Owner.
+ * - Nobody revokes, suspends or changes their own access.
+ * - Nobody below Owner suspends, revokes or demotes an Owner.
+ * - The last active Owner can never be removed or demoted.
+ */
+export type MemberAction =
+  'invite' | 'change_role' | 'restrict' | 'suspend' | 'reinstate' | 'revoke';
+
+export interface TargetMember {
+  userId: string;
+  role: string;
+  status: MembershipStatus;
+}
+
+const isOwner = (role: string) => role === 'owner';
+
+/** Custom roles sit between Admin and Agent for who-may-grant-what: Admins may grant them. */
+const rankOf = (role: string): number => (isBuiltInRole(role) ? builtInRoles[role].rank : 3);
+
+function requireUsersManage(actor: Principal) {
+  const decision = checkPermission(actor, 'users.manage');
+  if (!decision.allowed) {
+    throw new AppError('forbidden', `your role ${actor.roleName} may not manage users`);
+  }
+}
+
+/** May the actor give someone `role` (inviting, or changing a role to it)? */
+export function assertMayGrantRole(actor: Principal, role: string): void {
+  requireUsersManage(actor);
+  if (isOwner(role) && !isOwner(actor.role)) {
+    throw new AppError('forbidden', 'only an Owner may make someone an Owner');
+  }
+  if (rankOf(role) > rankOf(actor.role)) {
+    throw new AppError('forbidden', `you may not grant a role above your own (${actor.roleName})`);
+  }
+}
+
+export interface MemberActionInput {
+  action: Exclude<MemberAction, 'invite'>;
+  target: TargetMember;
+  /** For change_role. */
+  newRole?: string;
+  /** Active Owners of the workspace, the target included if they are one. */
+  activeOwnerCount: number;
+}
+
+export function assertMayActOnMember(actor: Principal, input: MemberActionInput): void {
+  const { action, target } = input;
+  requireUsersManage(actor);
+  if (target.userId === actor.userId) {
+    throw new AppError('forbidden', 'nobody may change their own access: ask another admin');
+  }
+  if (target.status === 'revoked') {
+    throw new AppError('conflict', 'the member is revoked; revoking cannot be undone');
+  }
+  if (isOwner(target.role) && !isOwner(actor.role)) {
+    throw new AppError('forbidden', 'only an Owner may change an Owner’s access');
+  }
+  const removesOwner =
+    isOwner(target.role) &&
+    target.status === 'active' &&
+    (action === 'suspend' ||
+      action === 'revoke' ||
+      (action === 'change_role' && input.newRole !== 'owner'));
+  if (removesOwner && input.activeOwnerCount <= 1) {
+    throw new AppError(
+      'conflict',
+      'the last active Owner of a workspace cannot be removed or demoted',
+    );
+  }
+  if (action === 'change_role' && input.newRole !== undefined)
+    assertMayGrantRole(actor, input.newRole);
+  // An Admin's restrictions are the Owner's to set (PRODUCT.md §3.2: ⭕ "may be granted by the Owner").
+  if (action === 'restrict' && target.role === 'admin' && !isOwner(actor.role)) {
+    throw new AppError('forbidden', 'only an Owner may restrict an Admin');
+  }
+  if (action === 'suspend' && target.status !== 'active') {
+    throw new AppError('conflict', `the member is ${target.status}, not active`);
+  }
+  if (action === 'reinstate' && target.status !== 'suspended') {
+    throw new AppError('conflict', `the member is ${target.status}, not suspended`);
+  }
+}
