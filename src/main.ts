@@ -6,6 +6,10 @@ import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { lockDataDir, loadOrCreatePlatformToken } from './adapters/local/data-dir.js';
 import { createQueueBackend } from './adapters/queue/backend.js';
+import { outboundStore } from './adapters/db/outbound.js';
+import { postSigned } from './adapters/http/post-signed.js';
+import { deliverOutboundJob } from './jobs/deliver-outbound.js';
+import { enqueue, startWorker } from './jobs/define-job.js';
 
 /**
  * The one composition root: read config, build adapters, start. Shutdown runs in the
@@ -64,6 +68,20 @@ async function main(config: Config): Promise<void> {
     cleanups.unshift({ name: 'job queues', run: () => queues.close() });
     logger.info(`job queue: BullMQ on ${queues.kind === 'redis' ? 'Redis' : 'PostgreSQL'}`);
 
+    const outbound = {
+      ...outboundStore(db),
+      postSigned: (url: string, secret: string, body: string) => postSigned(url, secret, body),
+    };
+    const deliverJob = deliverOutboundJob(outbound);
+    const deliverWorker = startWorker(queues, deliverJob);
+    deliverWorker.on('failed', (job) => {
+      // Out of tries: the reply is marked failed instead of pending forever.
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        const messageId = (job.data as { messageId?: string }).messageId;
+        if (messageId) void outbound.markStatus(messageId, 'failed').catch(() => undefined);
+      }
+    });
+
     const platform = config.platformToken
       ? { token: config.platformToken, created: false, file: undefined }
       : embedded
@@ -83,6 +101,9 @@ async function main(config: Config): Promise<void> {
           platformToken: platform?.token,
           publicUrl: config.publicUrl,
           now: () => new Date(),
+          enqueueOutbound: async (messageId) => {
+            await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
+          },
         }),
     });
     cleanups.unshift({ name: 'HTTP server', run: () => app.close() });

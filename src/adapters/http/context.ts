@@ -15,6 +15,8 @@ export interface HttpDeps {
   platformToken: string | undefined;
   publicUrl: string;
   now(): Date;
+  /** Queues delivery of a stored reply to its channel (called after the commit that stored it). */
+  enqueueOutbound(messageId: string): Promise<void>;
 }
 
 export interface AuthenticatedUser {

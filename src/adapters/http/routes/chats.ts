@@ -16,7 +16,10 @@ import {
   type ChatFacts,
   type ChatListFilter,
 } from '../../../core/access/index.js';
-import { loadChatFacts } from '../../db/access/load-access.js';
+import { loadChatFacts, ownerRef } from '../../db/access/load-access.js';
+import { writeAudit } from '../../db/audit.js';
+import { newId } from '../../../core/ids.js';
+import { previewOf } from '../../../core/chats/inbound-message.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -293,6 +296,251 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (!facts || !allows(ctx.principal, 'chat.view', facts))
         throw new AppError('not_found', 'no such chat');
       return check(subject, action, facts);
+    },
+  );
+}
+
+/** Reply, assignment, participants and rating: each decided by the same `check`. */
+export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const chatParams = z.object({ ws: id, chatId: id });
+
+  /** Denied on a chat the caller sees is forbidden; on one they do not see, not found. */
+  function refuse(ctx: MemberContext, action: string, decision: { reasons: string[] }): never {
+    throw new AppError(
+      'forbidden',
+      `you may not ${action} this chat: ${decision.reasons.at(-1) ?? ''}`,
+    );
+  }
+
+  r.post(
+    '/v1/workspaces/:ws/chats/:chatId/messages',
+    {
+      schema: {
+        summary:
+          'Reply, under the reply rule (PRODUCT.md §3.3); channelId picks the account to send through',
+        params: chatParams,
+        body: z.object({ text: z.string().trim().min(1).max(4096), channelId: id.optional() }),
+        response: { 201: z.object({ message }) },
+      },
+    },
+    async (request, reply) => {
+      const { ws, chatId } = request.params;
+      const ctx = await requireMember(deps, request, ws);
+      const facts = await visibleChat(deps, ctx, chatId);
+      let via = { id: facts.channelId, workspaceId: ws, owner: facts.channelOwner };
+      if (request.body.channelId && request.body.channelId !== facts.channelId) {
+        const channel = await deps.db
+          .selectFrom('channel_accounts')
+          .select(['id', 'workspace_id', 'owner_type', 'owner_user_id', 'owner_team_id'])
+          .where('workspace_id', '=', ws)
+          .where('id', '=', request.body.channelId)
+          .executeTakeFirst();
+        if (!channel) throw new AppError('not_found', 'no such channel account');
+        via = { id: channel.id, workspaceId: ws, owner: ownerRef(channel) };
+      }
+      const decision = check(ctx.principal, 'chat.reply', facts, { via });
+      if (!decision.allowed) refuse(ctx, 'reply to', decision);
+      const channel = await deps.db
+        .selectFrom('channel_accounts')
+        .select(['type', 'outbound_url'])
+        .where('id', '=', via.id)
+        .executeTakeFirstOrThrow();
+      if (channel.type === 'webhook' && !channel.outbound_url) {
+        throw new AppError(
+          'conflict',
+          'this channel account has no outboundUrl to deliver replies to',
+        );
+      }
+      const now = deps.now();
+      const messageId = newId('msg');
+      const stored = await deps.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('messages')
+          .values({
+            id: messageId,
+            workspace_id: ws,
+            chat_id: chatId,
+            channel_id: via.id,
+            provider_message_id: `switchboard:${messageId}`,
+            direction: 'out',
+            text: request.body.text,
+            author_user_id: ctx.principal.userId,
+            status: 'pending',
+            sent_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx
+          .updateTable('chats')
+          .set({
+            last_message_at: sql`greatest(last_message_at, ${now})`,
+            last_message_preview: previewOf(request.body.text),
+            updated_at: sql`now()`,
+          })
+          .where('id', '=', chatId)
+          .execute();
+        return row;
+      });
+      await deps.enqueueOutbound(stored.id);
+      return reply.status(201).send(
+        redact(ctx.principal, {
+          message: {
+            id: stored.id,
+            direction: 'out' as const,
+            text: stored.text,
+            authorUserId: ctx.principal.userId,
+            channelId: stored.channel_id,
+            sentAt: iso(stored.sent_at),
+            status: stored.status,
+          },
+        }),
+      );
+    },
+  );
+
+  r.put(
+    '/v1/workspaces/:ws/chats/:chatId/assignee',
+    {
+      schema: {
+        summary: 'Assign the chat to a member or a team, or unassign it (null)',
+        params: chatParams,
+        body: z.object({ type: z.enum(['user', 'team']), id }).nullable(),
+        response: { 200: z.object({ chat }) },
+      },
+    },
+    async (request) => {
+      const { ws, chatId } = request.params;
+      const ctx = await requireMember(deps, request, ws);
+      const facts = await visibleChat(deps, ctx, chatId);
+      const decision = check(ctx.principal, 'chat.assign', facts);
+      if (!decision.allowed) refuse(ctx, 'assign', decision);
+      const target = request.body;
+      if (target?.type === 'user') {
+        // Any active member whose chat.view is at least "assigned": the assignment itself is what lets them see it.
+        const assignee = buildPrincipal(ctx.facts, target.id);
+        if (!assignee || assignee.status !== 'active' || assignee.levels['chat.view'] === 'none') {
+          throw new AppError(
+            'invalid_input',
+            'the assignee must be an active member who can see assigned chats',
+            {
+              details: [{ path: 'body.id', message: 'not an assignable member' }],
+            },
+          );
+        }
+      } else if (target?.type === 'team') {
+        if (!ctx.facts.teams.some((t) => t.id === target.id && t.status === 'active')) {
+          throw new AppError('invalid_input', 'no such active team', {
+            details: [{ path: 'body.id', message: 'not an active team' }],
+          });
+        }
+      }
+      await deps.db.transaction().execute(async (trx) => {
+        const before = await trx
+          .selectFrom('chats')
+          .select(['assignee_user_id', 'assignee_team_id'])
+          .where('id', '=', chatId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        await trx
+          .updateTable('chats')
+          .set({
+            assignee_user_id: target?.type === 'user' ? target.id : null,
+            assignee_team_id: target?.type === 'team' ? target.id : null,
+            ...(target?.type === 'user' ? { last_assignee_user_id: target.id } : {}),
+            updated_at: sql`now()`,
+          })
+          .where('id', '=', chatId)
+          .execute();
+        await writeAudit(trx, {
+          workspaceId: ws,
+          actorUserId: ctx.principal.userId,
+          action: 'chat.assign',
+          targetType: 'chat',
+          targetId: chatId,
+          before: { userId: before.assignee_user_id, teamId: before.assignee_team_id },
+          after: target,
+        });
+      });
+      return redact(ctx.principal, { chat: chatJson(await chatItem(deps, ws, chatId)) });
+    },
+  );
+
+  r.post(
+    '/v1/workspaces/:ws/chats/:chatId/participants',
+    {
+      schema: {
+        summary: 'Add a participant: yourself (chat.join) or a colleague (chat.assign)',
+        params: chatParams,
+        body: z.object({ userId: id }),
+        response: { 201: z.object({ participant: z.object({ userId: z.string() }) }) },
+      },
+    },
+    async (request, reply) => {
+      const { ws, chatId } = request.params;
+      const ctx = await requireMember(deps, request, ws);
+      const facts = await visibleChat(deps, ctx, chatId);
+      const { userId } = request.body;
+      const action = userId === ctx.principal.userId ? 'chat.join' : 'chat.assign';
+      const decision = check(ctx.principal, action, facts);
+      if (!decision.allowed)
+        refuse(ctx, action === 'chat.join' ? 'join' : 'add people to', decision);
+      const participant = buildPrincipal(ctx.facts, userId);
+      if (!participant || participant.status !== 'active') {
+        throw new AppError('invalid_input', 'the participant must be an active member', {
+          details: [{ path: 'body.userId', message: 'not an active member' }],
+        });
+      }
+      await deps.db
+        .insertInto('chat_participants')
+        .values({
+          workspace_id: ws,
+          chat_id: chatId,
+          user_id: userId,
+          added_by: ctx.principal.userId,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      return reply.status(201).send({ participant: { userId } });
+    },
+  );
+
+  r.post(
+    '/v1/workspaces/:ws/chats/:chatId/rating',
+    {
+      schema: {
+        summary: 'Rate the conversation (1–5)',
+        params: chatParams,
+        body: z.object({
+          score: z.number().int().min(1).max(5),
+          comment: z.string().max(2000).optional(),
+        }),
+        response: {
+          201: z.object({
+            rating: z.object({ id: z.string(), score: z.number(), comment: z.string().nullable() }),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { ws, chatId } = request.params;
+      const ctx = await requireMember(deps, request, ws);
+      const facts = await visibleChat(deps, ctx, chatId);
+      const decision = check(ctx.principal, 'chat.rate', facts);
+      if (!decision.allowed) refuse(ctx, 'rate', decision);
+      const rating = await deps.db
+        .insertInto('ratings')
+        .values({
+          id: newId('rat'),
+          workspace_id: ws,
+          chat_id: chatId,
+          user_id: ctx.principal.userId,
+          score: request.body.score,
+          comment: request.body.comment ?? null,
+        })
+        .returning(['id', 'score', 'comment'])
+        .executeTakeFirstOrThrow();
+      return reply.status(201).send({ rating });
     },
   );
 }

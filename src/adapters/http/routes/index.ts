@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../context.js';
 import { channelRoutes } from './channels.js';
-import { chatRoutes } from './chats.js';
+import { chatActionRoutes, chatRoutes } from './chats.js';
 import { peopleRoutes } from './people.js';
 import { platformRoutes } from './platform.js';
 import { teamAndRoleRoutes } from './teams-roles.js';
@@ -13,4 +13,5 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   teamAndRoleRoutes(app, deps);
   channelRoutes(app, deps);
   chatRoutes(app, deps);
+  chatActionRoutes(app, deps);
 }

@@ -1,0 +1,64 @@
+import { AppError } from '../errors.js';
+
+/**
+ * Delivers one reply to its channel: for a webhook channel, a signed POST to the channel's
+ * outbound URL. Safe to run twice: a message already sent is not sent again. A refusal
+ * the provider will repeat (4xx) fails for good; anything else is retried by the queue.
+ */
+export interface OutboundMessage {
+  id: string;
+  status: 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+  text: string;
+  sentAt: Date;
+  externalChatId: string;
+  chatId: string;
+  author: { id: string; name: string } | null;
+  channel: {
+    id: string;
+    type: 'webhook' | 'whatsapp';
+    outboundUrl: string | null;
+    secret: string | null;
+  };
+}
+
+export interface DeliverOutboundDeps {
+  load(messageId: string): Promise<OutboundMessage | undefined>;
+  markStatus(messageId: string, status: 'sent' | 'failed'): Promise<void>;
+  /** POSTs a signed JSON body; resolves with the HTTP status. */
+  postSigned(url: string, secret: string, body: string): Promise<number>;
+}
+
+export type DeliveryOutcome = 'sent' | 'already_sent' | 'gone';
+
+export class PermanentDeliveryError extends AppError {}
+
+export async function deliverOutbound(
+  deps: DeliverOutboundDeps,
+  input: { messageId: string },
+): Promise<DeliveryOutcome> {
+  const message = await deps.load(input.messageId);
+  if (!message) return 'gone';
+  if (message.status !== 'pending') return 'already_sent';
+  const { channel } = message;
+  if (channel.type !== 'webhook' || !channel.outboundUrl || !channel.secret) {
+    await deps.markStatus(message.id, 'failed');
+    throw new PermanentDeliveryError('conflict', `channel ${channel.id} cannot deliver replies`);
+  }
+  const body = JSON.stringify({
+    messageId: message.id,
+    chatId: message.externalChatId,
+    text: message.text,
+    sentAt: message.sentAt.toISOString(),
+    author: message.author,
+  });
+  const status = await deps.postSigned(channel.outboundUrl, channel.secret, body);
+  if (status >= 200 && status < 300) {
+    await deps.markStatus(message.id, 'sent');
+    return 'sent';
+  }
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    await deps.markStatus(message.id, 'failed');
+    throw new PermanentDeliveryError('conflict', `the channel refused the reply (HTTP ${status})`);
+  }
+  throw new AppError('unavailable', `the channel answered HTTP ${status}; will retry`);
+}

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { outboundStore } from '../../src/adapters/db/outbound.js';
+import { postSigned } from '../../src/adapters/http/post-signed.js';
+import { registerApiRoutes } from '../../src/adapters/http/routes/index.js';
+import { buildServer, type App } from '../../src/adapters/http/server.js';
+import { sign } from '../../src/adapters/http/signature.js';
+import { createQueueBackend, type QueueBackend } from '../../src/adapters/queue/backend.js';
+import { enqueue, startWorker } from '../../src/jobs/define-job.js';
+import { deliverOutboundJob } from '../../src/jobs/deliver-outbound.js';
+import type { TestDatabase } from './database.js';
+
+/**
+ * The API over a real socket on 127.0.0.1, against a test database and a queue of its own
+ * (BullMQ on PostgreSQL in its own schema), with the reply-delivery worker running.
+ */
+export interface RunningApi {
+  base: string;
+  platformToken: string;
+  app: App;
+  queues: QueueBackend;
+  close(): Promise<void>;
+}
+
+export async function startApi(
+  t: TestDatabase,
+  options: { bodyLimitBytes?: number } = {},
+): Promise<RunningApi> {
+  const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
+  const queues = createQueueBackend({
+    kind: 'postgres',
+    url: t.url,
+    schema: `bullmq_${randomBytes(4).toString('hex')}`,
+  });
+  const outbound = {
+    ...outboundStore(t.db),
+    postSigned: (url: string, secret: string, body: string) => postSigned(url, secret, body, 2_000),
+  };
+  const deliverJob = deliverOutboundJob(outbound);
+  startWorker(queues, deliverJob);
+  const app = await buildServer({
+    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    readiness: {},
+    routes: (server) =>
+      registerApiRoutes(server, {
+        db: t.db,
+        platformToken,
+        publicUrl: 'http://sb.test',
+        now: () => new Date(),
+        enqueueOutbound: async (messageId) => {
+          await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
+        },
+      }),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    platformToken,
+    app,
+    queues,
+    async close() {
+      await app.close();
+      await queues.close();
+    },
+  };
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+/** A tiny client: JSON in and out, a bearer token when given. */
+export function client(base: string) {
+  return async function call<T = any>(
+    method: string,
+    path: string,
+    options: {
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+      raw?: string;
+    } = {},
+  ): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    } else if (body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${base}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed as T, text, headers: response.headers };
+  };
+}
+
+/** Signs an inbound webhook body the way a channel provider would. */
+export function signedHeaders(secret: string, raw: string, at = Math.floor(Date.now() / 1000)) {
+  return {
+    'x-switchboard-timestamp': String(at),
+    'x-switchboard-signature': sign(secret, at, raw),
+  };
+}
+
+/** A receiver for replies POSTed to a webhook channel's outboundUrl. */
+export async function startReceiver(respond: (n: number) => number = () => 200) {
+  const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.statusCode = respond(++calls);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/replies`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
