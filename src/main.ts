@@ -4,6 +4,8 @@ import { createDatabase, migrateToLatest, pingDatabase } from './adapters/db/dat
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
+import { EventStreamHub } from './adapters/http/event-stream.js';
+import { createEventBus } from './adapters/db/event-bus.js';
 import { lockDataDir, loadOrCreatePlatformToken } from './adapters/local/data-dir.js';
 import { createQueueBackend } from './adapters/queue/backend.js';
 import { outboundStore } from './adapters/db/outbound.js';
@@ -91,6 +93,15 @@ async function main(config: Config): Promise<void> {
       logger.warn('SWITCHBOARD_PLATFORM_TOKEN is not set: nobody can create organizations');
     }
 
+    const events = await createEventBus(db, databaseUrl, (error) =>
+      logger.warn({ err: error }, 'event bus'),
+    );
+    cleanups.unshift({ name: 'event bus', run: () => events.close() });
+    const live = new EventStreamHub(db, events, (error) =>
+      logger.warn({ err: error }, 'event stream'),
+    );
+    cleanups.unshift({ name: 'event streams', run: () => Promise.resolve(live.close()) });
+
     const app = await buildServer({
       loggerInstance: logger,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -101,6 +112,8 @@ async function main(config: Config): Promise<void> {
           platformToken: platform?.token,
           publicUrl: config.publicUrl,
           now: () => new Date(),
+          events,
+          live,
           enqueueOutbound: async (messageId) => {
             await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
           },

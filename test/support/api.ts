@@ -5,6 +5,8 @@ import { outboundStore } from '../../src/adapters/db/outbound.js';
 import { postSigned } from '../../src/adapters/http/post-signed.js';
 import { registerApiRoutes } from '../../src/adapters/http/routes/index.js';
 import { buildServer, type App } from '../../src/adapters/http/server.js';
+import { EventStreamHub } from '../../src/adapters/http/event-stream.js';
+import { createEventBus } from '../../src/adapters/db/event-bus.js';
 import { sign } from '../../src/adapters/http/signature.js';
 import { createQueueBackend, type QueueBackend } from '../../src/adapters/queue/backend.js';
 import { enqueue, startWorker } from '../../src/jobs/define-job.js';
@@ -39,6 +41,8 @@ export async function startApi(
   };
   const deliverJob = deliverOutboundJob(outbound);
   startWorker(queues, deliverJob);
+  const events = await createEventBus(t.db, t.url);
+  const live = new EventStreamHub(t.db, events, () => undefined);
   const app = await buildServer({
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},
@@ -48,6 +52,8 @@ export async function startApi(
         platformToken,
         publicUrl: 'http://sb.test',
         now: () => new Date(),
+        events,
+        live,
         enqueueOutbound: async (messageId) => {
           await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
         },
@@ -61,7 +67,9 @@ export async function startApi(
     app,
     queues,
     async close() {
+      live.close();
       await app.close();
+      await events.close();
       await queues.close();
     },
   };
@@ -134,5 +142,50 @@ export async function startReceiver(respond: (n: number) => number = () => 200) 
     url: `http://127.0.0.1:${port}/replies`,
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Reads a server-sent event stream into an array until closed. */
+export async function openStream(base: string, path: string, token: string) {
+  const controller = new AbortController();
+  const response = await fetch(`${base}${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
+  const events: Array<{ event: string; data: any }> = [];
+  let ended = false;
+  if (response.ok && response.body) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let cut: number;
+          while ((cut = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event && data) events.push({ event, data: JSON.parse(data) });
+          }
+        }
+      } catch {
+        // aborted
+      } finally {
+        ended = true;
+      }
+    })();
+  } else {
+    ended = true;
+  }
+  return {
+    status: response.status,
+    events,
+    ended: () => ended,
+    close: () => controller.abort(),
   };
 }

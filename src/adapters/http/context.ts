@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
 import { loadWorkspaceAccess } from '../db/access/load-access.js';
 import { AppError } from '../../core/errors.js';
@@ -17,6 +18,15 @@ export interface HttpDeps {
   now(): Date;
   /** Queues delivery of a stored reply to its channel (called after the commit that stored it). */
   enqueueOutbound(messageId: string): Promise<void>;
+  /** Tells every process what happened (chat events, access changes). */
+  events: EventPublisher;
+  /** This process's open event streams. */
+  live: LiveEvents;
+}
+
+export interface LiveEvents {
+  open(reply: FastifyReply, principal: Principal, facts: WorkspaceAccessFacts): void;
+  isOnline(workspaceId: string, userId: string): boolean;
 }
 
 export interface AuthenticatedUser {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   client,
+  openStream,
   signedHeaders,
   startApi,
   startReceiver,
@@ -538,6 +539,64 @@ describe('the REST API over a real socket', () => {
     });
   });
 
+  describe('the live event stream', () => {
+    it('delivers each event only to users who may see the chat, redacted for each, and ends when access ends', async () => {
+      const path = `/v1/workspaces/${ws}/events`;
+      const masked = await call('PATCH', `/v1/workspaces/${ws}/members/${userId.agent2}`, {
+        token: as('owner'),
+        body: { restrictions: { maskContactIdentifiers: true } },
+      });
+      expect(masked.status).toBe(200);
+      const owner = await openStream(api.base, path, as('owner'));
+      const agent = await openStream(api.base, path, as('agent'));
+      const agent2 = await openStream(api.base, path, as('agent2'));
+      expect([owner.status, agent.status, agent2.status]).toEqual([200, 200, 200]);
+      await expect.poll(() => agent2.events.some((e) => e.event === 'ready')).toBe(true);
+      await expect.poll(() => agent.events.some((e) => e.event === 'ready')).toBe(true);
+      const members = await call('GET', `/v1/workspaces/${ws}/members`, { token: as('owner') });
+      expect(
+        members.body.items.find((m: { user: { id: string } }) => m.user.id === userId.agent2)
+          .online,
+      ).toBe(true);
+
+      await inbound('agent2', 'live', 'call me on +49 151 7777 0000', '4915177770000');
+      const isLive = (e: { event: string; data: any }) =>
+        e.event === 'message.created' && e.data.message?.text.includes('call me');
+      await expect.poll(() => owner.events.some(isLive), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => agent2.events.some(isLive), { timeout: 10_000 }).toBe(true);
+      const forOwner = owner.events.find(isLive);
+      const forAgent2 = agent2.events.find(isLive);
+      expect(forOwner?.data.chat.contact.phone).toBe('4915177770000');
+      expect(JSON.stringify(forAgent2?.data).replace(/\D/g, '')).not.toContain('4915177770000');
+      expect(forAgent2?.data.message.text).not.toContain('7777 0000');
+      // The Agent of another team never hears of it, by any event.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(agent.events.filter((e) => e.event !== 'ready')).toEqual([]);
+
+      // Suspension ends the stream at once.
+      expect(
+        (
+          await call('POST', `/v1/workspaces/${ws}/members/${userId.agent2}/suspend`, {
+            token: as('owner'),
+          })
+        ).status,
+      ).toBe(200);
+      await expect
+        .poll(() => agent2.events.some((e) => e.event === 'access.ended'), { timeout: 10_000 })
+        .toBe(true);
+      await expect.poll(() => agent2.ended(), { timeout: 10_000 }).toBe(true);
+      expect(
+        (
+          await call('POST', `/v1/workspaces/${ws}/members/${userId.agent2}/reinstate`, {
+            token: as('owner'),
+          })
+        ).status,
+      ).toBe(200);
+      owner.close();
+      agent.close();
+    });
+  });
+
   describe('tenancy', () => {
     let other: { ws: string; token: string; chat: string; channel: string };
     beforeAll(async () => {
@@ -710,6 +769,46 @@ describe('the REST API over a real socket', () => {
       expect(
         (await call('GET', `/v1/workspaces/${ws}/chats?limit=200`, { token: as('agent') })).body,
       ).toEqual(chats.body);
+    });
+  });
+  describe('teams', () => {
+    it('a suspended team stops giving access at once; its hand-back runs as a job', async () => {
+      const before = await call('GET', `/v1/workspaces/${ws}/chats?limit=200`, {
+        token: as('teammate'),
+      });
+      expect(before.body.items.map((i: { id: string }) => i.id)).toContain(chat.eu);
+      const res = await call('POST', `/v1/workspaces/${ws}/teams/${team.salesEu}/suspend`, {
+        token: as('admin'),
+      });
+      expect(res.status).toBe(202);
+      const job = await call('GET', `/v1/jobs/${res.body.job.id}`, { token: as('admin') });
+      expect(job.body.type).toBe('team.suspend');
+      const after = await call('GET', `/v1/workspaces/${ws}/chats?limit=200`, {
+        token: as('teammate'),
+      });
+      expect(after.body.items.map((i: { id: string }) => i.id)).not.toContain(chat.eu);
+      expect(
+        (
+          await call('POST', `/v1/workspaces/${ws}/teams/${team.salesEu}/suspend`, {
+            token: as('admin'),
+          })
+        ).status,
+      ).toBe(409);
+      expect(
+        (
+          await call('POST', `/v1/workspaces/${ws}/teams/${team.sales}/suspend`, {
+            token: as('teammate'),
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (await call('DELETE', `/v1/workspaces/${ws}/teams/${team.salesEu}`, { token: as('owner') }))
+          .status,
+      ).toBe(202);
+      expect(
+        (await call('DELETE', `/v1/workspaces/${ws}/teams/${team.salesEu}`, { token: as('owner') }))
+          .status,
+      ).toBe(404);
     });
   });
 });

@@ -230,6 +230,15 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
           text: m.text,
           sentAt: new Date(m.sentAt),
         });
+        if (!result.duplicate) {
+          const ids = { workspaceId: channel.workspace_id, chatId: result.chatId };
+          if (result.newChat) await deps.events.publish({ type: 'chat.created', ...ids });
+          await deps.events.publish({
+            type: 'message.created',
+            ...ids,
+            messageId: result.messageId,
+          });
+        }
         return reply.status(202).send({ accepted: true as const, duplicate: result.duplicate });
       },
     );

@@ -26,6 +26,7 @@ import {
   listVisibleChats,
   type ChatListItem,
 } from '../../db/access/list-visible-chats.js';
+import type { Database } from '../../db/database.js';
 import { requireMember, type MemberContext, type HttpDeps } from '../context.js';
 import { id, iso, user, wsParams } from '../schemas.js';
 
@@ -59,7 +60,7 @@ const listQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-const chatJson = (c: ChatListItem) => ({
+export const chatJson = (c: ChatListItem) => ({
   id: c.id,
   channelId: c.channelId,
   externalId: c.externalId,
@@ -82,12 +83,12 @@ async function visibleChat(deps: HttpDeps, ctx: MemberContext, chatId: string): 
   return facts;
 }
 
-async function chatItem(
-  deps: HttpDeps,
+export async function chatItem(
+  db: Database,
   workspaceId: string,
   chatId: string,
 ): Promise<ChatListItem> {
-  const row = await deps.db
+  const row = await db
     .selectFrom('chats as c')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
     .select([
@@ -174,7 +175,7 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const ctx = await requireMember(deps, request, request.params.ws);
       await visibleChat(deps, ctx, request.params.chatId);
       return redact(ctx.principal, {
-        chat: chatJson(await chatItem(deps, request.params.ws, request.params.chatId)),
+        chat: chatJson(await chatItem(deps.db, request.params.ws, request.params.chatId)),
       });
     },
   );
@@ -383,6 +384,12 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
         return row;
       });
       await deps.enqueueOutbound(stored.id);
+      await deps.events.publish({
+        type: 'message.created',
+        workspaceId: ws,
+        chatId,
+        messageId: stored.id,
+      });
       return reply.status(201).send(
         redact(ctx.principal, {
           message: {
@@ -462,7 +469,8 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
           after: target,
         });
       });
-      return redact(ctx.principal, { chat: chatJson(await chatItem(deps, ws, chatId)) });
+      await deps.events.publish({ type: 'chat.assignee_changed', workspaceId: ws, chatId });
+      return redact(ctx.principal, { chat: chatJson(await chatItem(deps.db, ws, chatId)) });
     },
   );
 
@@ -501,6 +509,7 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
         })
         .onConflict((oc) => oc.doNothing())
         .execute();
+      await deps.events.publish({ type: 'chat.participant_added', workspaceId: ws, chatId });
       return reply.status(201).send({ participant: { userId } });
     },
   );

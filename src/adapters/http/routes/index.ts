@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../context.js';
 import { channelRoutes } from './channels.js';
 import { chatActionRoutes, chatRoutes } from './chats.js';
+import { eventRoutes } from './events.js';
 import { peopleRoutes } from './people.js';
 import { platformRoutes } from './platform.js';
 import { teamAndRoleRoutes } from './teams-roles.js';
@@ -14,4 +15,5 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   channelRoutes(app, deps);
   chatRoutes(app, deps);
   chatActionRoutes(app, deps);
+  eventRoutes(app, deps);
 }

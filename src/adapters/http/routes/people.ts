@@ -109,10 +109,11 @@ async function listMembers(deps: HttpDeps, workspaceId: string): Promise<Member[
       status: m.status,
       teamIds: teams.filter((t) => t.user_id === m.id).map((t) => t.team_id),
       restrictions: parseStoredRestrictions(m.restrictions),
+      // Online: an event stream open on this server, or activity in the last five minutes.
       online:
         m.status === 'active' &&
-        m.last_seen_at !== null &&
-        now - m.last_seen_at.getTime() < ONLINE_WINDOW_MS,
+        (deps.live.isOnline(workspaceId, m.id) ||
+          (m.last_seen_at !== null && now - m.last_seen_at.getTime() < ONLINE_WINDOW_MS)),
       lastSeenAt: m.last_seen_at ? iso(m.last_seen_at) : null,
     })),
     ...invitations.map((i) => ({
@@ -239,7 +240,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request) => {
       const { token, hash } = newToken('user');
-      return deps.db.transaction().execute(async (trx) => {
+      const accepted = await deps.db.transaction().execute(async (trx) => {
         const invitation = await trx
           .selectFrom('invitations')
           .selectAll()
@@ -339,6 +340,8 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           token,
         };
       });
+      await deps.events.publish({ type: 'access.changed', workspaceId: accepted.workspaceId });
+      return accepted;
     },
   );
 
@@ -479,6 +482,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           },
         });
       });
+      await deps.events.publish({ type: 'access.changed', workspaceId: ws });
       return { member: await memberReply(ws, userId) };
     },
   );
@@ -527,6 +531,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
             after: { status },
           });
         });
+        await deps.events.publish({ type: 'access.changed', workspaceId: ws });
         return { member: await memberReply(ws, userId) };
       },
     );
@@ -601,6 +606,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         });
         return job.id;
       });
+      await deps.events.publish({ type: 'access.changed', workspaceId: ws });
       return reply.status(202).send({ job: { id: jobId } });
     },
   );

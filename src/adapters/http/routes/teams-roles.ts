@@ -161,7 +161,77 @@ export function teamAndRoleRoutes(app: FastifyInstance, deps: HttpDeps): void {
             after: { userId },
           });
         });
+        await deps.events.publish({ type: 'access.changed', workspaceId: ws });
         return reply.status(204).send();
+      },
+    });
+  }
+
+  // Suspending or deleting a team hands everything it owned back to HQ (PRODUCT.md §2); the
+  // team stops giving access at once, a background job moves its accounts, chats and queue.
+  const teamParams = z.object({ ws: id, teamId: id });
+  for (const action of ['suspend', 'delete'] as const) {
+    r.route({
+      method: action === 'suspend' ? 'POST' : 'DELETE',
+      url:
+        action === 'suspend'
+          ? '/v1/workspaces/:ws/teams/:teamId/suspend'
+          : '/v1/workspaces/:ws/teams/:teamId',
+      schema: {
+        summary:
+          action === 'suspend'
+            ? 'Suspend a team: what it owned passes to HQ'
+            : 'Delete a team: what it owned passes to HQ',
+        params: teamParams,
+        response: { 202: z.object({ job: z.object({ id: z.string() }) }) },
+      },
+      handler: async (request, reply) => {
+        const { ws, teamId } = request.params;
+        const { principal, facts } = await requireMember(deps, request, ws);
+        require(principal, 'teams.manage');
+        const target = facts.teams.find((t) => t.id === teamId && t.status !== 'deleted');
+        if (!target) throw new AppError('not_found', 'no such team');
+        if (action === 'suspend' && target.status === 'suspended')
+          throw new AppError('conflict', 'the team is already suspended');
+        const status = action === 'suspend' ? ('suspended' as const) : ('deleted' as const);
+        const jobId = await deps.db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('teams')
+            .set({ status, updated_at: sql`now()` })
+            .where('id', '=', teamId)
+            .execute();
+          const job = await trx
+            .insertInto('jobs')
+            .values({
+              id: newId('job'),
+              workspace_id: ws,
+              type: `team.${action}`,
+              input: JSON.stringify({ teamId }),
+              created_by: principal.userId,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await trx
+            .insertInto('outbox')
+            .values({
+              workspace_id: ws,
+              topic: `job.team.${action}`,
+              payload: JSON.stringify({ jobId: job.id }),
+            })
+            .execute();
+          await writeAudit(trx, {
+            workspaceId: ws,
+            actorUserId: principal.userId,
+            action: `team.${action}`,
+            targetType: 'team',
+            targetId: teamId,
+            before: { status: target.status },
+            after: { status, jobId: job.id },
+          });
+          return job.id;
+        });
+        await deps.events.publish({ type: 'access.changed', workspaceId: ws });
+        return reply.status(202).send({ job: { id: jobId } });
       },
     });
   }
@@ -322,6 +392,7 @@ export function teamAndRoleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         });
         return row;
       });
+      await deps.events.publish({ type: 'access.changed', workspaceId: ws });
       return reply.status(201).send({
         binding: {
           id: binding.id,

@@ -1,0 +1,65 @@
+import pg from 'pg';
+import type { EventPublisher, SwitchboardEvent } from '../../core/events/events.js';
+import type { Database } from './database.js';
+import { sql } from 'kysely';
+
+/**
+ * Events across processes through PostgreSQL's LISTEN/NOTIFY: it is there in every
+ * deployment (embedded or not, with or without Redis), and a NOTIFY sent inside a
+ * transaction is delivered only if it commits. Notices carry ids only (NOTIFY payloads are
+ * capped at 8 kB).
+ */
+const CHANNEL = 'switchboard_events';
+
+export interface EventBus extends EventPublisher {
+  subscribe(listener: (event: SwitchboardEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export async function createEventBus(
+  db: Database,
+  url: string,
+  onError: (error: unknown) => void = () => undefined,
+): Promise<EventBus> {
+  const listeners = new Set<(event: SwitchboardEvent) => void>();
+  let client: pg.Client | undefined;
+  let closed = false;
+
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: url, application_name: 'switchboard-events' });
+    c.on('notification', (msg) => {
+      if (msg.channel !== CHANNEL || !msg.payload) return;
+      let event: SwitchboardEvent;
+      try {
+        event = JSON.parse(msg.payload) as SwitchboardEvent;
+      } catch {
+        return;
+      }
+      for (const listener of listeners) listener(event);
+    });
+    c.on('error', (error) => {
+      onError(error);
+      // Reconnect: a listener that silently lost its connection would miss every event.
+      if (!closed) setTimeout(() => void connect().catch(onError), 1_000);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${CHANNEL}`);
+    client = c;
+  };
+  await connect();
+
+  return {
+    async publish(event) {
+      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      closed = true;
+      listeners.clear();
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

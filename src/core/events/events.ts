@@ -1,0 +1,18 @@
+/**
+ * What happened, as small notices carrying ids only: every subscriber loads what it needs
+ * and filters it through the access policy for its own user before showing anything.
+ */
+export type SwitchboardEvent =
+  | { type: 'chat.created'; workspaceId: string; chatId: string }
+  | { type: 'message.created'; workspaceId: string; chatId: string; messageId: string }
+  | { type: 'chat.assignee_changed'; workspaceId: string; chatId: string }
+  | { type: 'chat.participant_added'; workspaceId: string; chatId: string }
+  /** Someone's access may have changed (role, status, teams, bindings): re-decide. */
+  | { type: 'access.changed'; workspaceId: string };
+
+export type ChatEvent = Exclude<SwitchboardEvent, { type: 'access.changed' }>;
+
+/** Publishes to every process of the deployment (not only this one). */
+export interface EventPublisher {
+  publish(event: SwitchboardEvent): Promise<void>;
+}
