@@ -539,6 +539,60 @@ describe('the REST API over a real socket', () => {
     });
   });
 
+  it('serves the OpenAPI document generated from the same zod schemas', async () => {
+    const doc = await call('GET', '/v1/openapi.json');
+    expect(doc.status).toBe(200);
+    for (const path of [
+      '/v1/organizations',
+      '/v1/workspaces/{ws}/chats',
+      '/v1/workspaces/{ws}/members/{userId}/revoke',
+      '/v1/inbound/webhook/{channelId}',
+      '/v1/workspaces/{ws}/access/explain',
+    ]) {
+      expect(Object.keys(doc.body.paths), path).toContain(path);
+    }
+    const invite =
+      doc.body.paths['/v1/workspaces/{ws}/invitations'].post.requestBody.content['application/json']
+        .schema;
+    expect(invite.required).toEqual(expect.arrayContaining(['email', 'name', 'role']));
+  });
+
+  describe('webhook subscriptions', () => {
+    it('admins subscribe a URL to events; the secret is shown once; others may not', async () => {
+      const res = await call('POST', `/v1/workspaces/${ws}/webhooks`, {
+        token: as('admin'),
+        body: { url: 'https://crm.example/hook', events: ['message.created'] },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.webhook).toMatchObject({
+        url: 'https://crm.example/hook',
+        events: ['message.created'],
+        status: 'active',
+        createdBy: userId.admin,
+      });
+      expect(res.body.webhook.secret).toMatch(/^[0-9a-f]{64}$/);
+      const list = await call('GET', `/v1/workspaces/${ws}/webhooks`, { token: as('admin') });
+      expect(list.body.items.map((w: { id: string }) => w.id)).toContain(res.body.webhook.id);
+      expect(list.text).not.toContain(res.body.webhook.secret);
+      expect(
+        (
+          await call('POST', `/v1/workspaces/${ws}/webhooks`, {
+            token: as('agent'),
+            body: { url: 'https://x.example', events: ['*'] },
+          })
+        ).status,
+      ).toBe(403);
+      const bad = await call('POST', `/v1/workspaces/${ws}/webhooks`, {
+        token: as('admin'),
+        body: { url: 'ftp://x', events: ['nope'] },
+      });
+      expect(bad.status).toBe(422);
+      expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(
+        expect.arrayContaining(['body.url', 'body.events.0']),
+      );
+    });
+  });
+
   describe('the live event stream', () => {
     it('delivers each event only to users who may see the chat, redacted for each, and ends when access ends', async () => {
       const path = `/v1/workspaces/${ws}/events`;

@@ -3,6 +3,7 @@ import type { HttpDeps } from '../context.js';
 import { channelRoutes } from './channels.js';
 import { chatActionRoutes, chatRoutes } from './chats.js';
 import { eventRoutes } from './events.js';
+import { webhookRoutes } from './webhooks.js';
 import { peopleRoutes } from './people.js';
 import { platformRoutes } from './platform.js';
 import { teamAndRoleRoutes } from './teams-roles.js';
@@ -16,4 +17,5 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   chatRoutes(app, deps);
   chatActionRoutes(app, deps);
   eventRoutes(app, deps);
+  webhookRoutes(app, deps);
 }
