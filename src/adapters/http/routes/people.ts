@@ -16,6 +16,7 @@ import { assertMayActOnMember, assertMayGrantRole } from '../../../core/people/m
 import { toCsv } from '../../../core/people/members-csv.js';
 import type { Database } from '../../db/database.js';
 import { writeAudit } from '../../db/audit.js';
+import { recordJob } from '../../db/jobs.js';
 import { requireMember, type HttpDeps } from '../context.js';
 import { email, id, iso, personName, user, wsParams } from '../schemas.js';
 
@@ -576,25 +577,12 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           .where('workspace_id', '=', ws)
           .where('user_id', '=', userId)
           .execute();
-        const job = await trx
-          .insertInto('jobs')
-          .values({
-            id: newId('job'),
-            workspace_id: ws,
-            type: 'member.revoke',
-            input: JSON.stringify({ userId, reassignTo: reassignTo ?? null }),
-            created_by: principal.userId,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('outbox')
-          .values({
-            workspace_id: ws,
-            topic: 'job.member.revoke',
-            payload: JSON.stringify({ jobId: job.id }),
-          })
-          .execute();
+        const jobId = await recordJob(trx, {
+          workspaceId: ws,
+          type: 'member.revoke',
+          input: { userId, reassignTo: reassignTo ?? null },
+          createdBy: principal.userId,
+        });
         await writeAudit(trx, {
           workspaceId: ws,
           actorUserId: principal.userId,
@@ -602,9 +590,9 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           targetType: 'member',
           targetId: userId,
           before: { status: target.status, role: target.role },
-          after: { status: 'revoked', reassignTo: reassignTo ?? null, jobId: job.id },
+          after: { status: 'revoked', reassignTo: reassignTo ?? null, jobId },
         });
-        return job.id;
+        return jobId;
       });
       await deps.events.publish({ type: 'access.changed', workspaceId: ws });
       return reply.status(202).send({ job: { id: jobId } });

@@ -13,6 +13,7 @@ import {
   type Principal,
 } from '../../../core/access/index.js';
 import { writeAudit } from '../../db/audit.js';
+import { recordJob } from '../../db/jobs.js';
 import { requireMember, type HttpDeps } from '../context.js';
 import { id, personName, wsParams } from '../schemas.js';
 
@@ -200,25 +201,12 @@ export function teamAndRoleRoutes(app: FastifyInstance, deps: HttpDeps): void {
             .set({ status, updated_at: sql`now()` })
             .where('id', '=', teamId)
             .execute();
-          const job = await trx
-            .insertInto('jobs')
-            .values({
-              id: newId('job'),
-              workspace_id: ws,
-              type: `team.${action}`,
-              input: JSON.stringify({ teamId }),
-              created_by: principal.userId,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          await trx
-            .insertInto('outbox')
-            .values({
-              workspace_id: ws,
-              topic: `job.team.${action}`,
-              payload: JSON.stringify({ jobId: job.id }),
-            })
-            .execute();
+          const jobId = await recordJob(trx, {
+            workspaceId: ws,
+            type: `team.${action}`,
+            input: { teamId },
+            createdBy: principal.userId,
+          });
           await writeAudit(trx, {
             workspaceId: ws,
             actorUserId: principal.userId,
@@ -226,9 +214,9 @@ export function teamAndRoleRoutes(app: FastifyInstance, deps: HttpDeps): void {
             targetType: 'team',
             targetId: teamId,
             before: { status: target.status },
-            after: { status, jobId: job.id },
+            after: { status, jobId },
           });
-          return job.id;
+          return jobId;
         });
         await deps.events.publish({ type: 'access.changed', workspaceId: ws });
         return reply.status(202).send({ job: { id: jobId } });

@@ -1,0 +1,39 @@
+import type { Transaction } from 'kysely';
+import { newId } from '../../core/ids.js';
+import type { DB } from './schema.js';
+
+/**
+ * Records a background job in the transaction of the change that makes it necessary: the
+ * durable `jobs` row (progress, owner workspace) and an `outbox` row that is published to the
+ * queue only after that transaction commits.
+ */
+export async function recordJob(
+  trx: Transaction<DB>,
+  job: {
+    workspaceId: string;
+    type: string;
+    input: Record<string, unknown>;
+    createdBy: string | null;
+  },
+): Promise<string> {
+  const { id } = await trx
+    .insertInto('jobs')
+    .values({
+      id: newId('job'),
+      workspace_id: job.workspaceId,
+      type: job.type,
+      input: JSON.stringify(job.input),
+      created_by: job.createdBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('outbox')
+    .values({
+      workspace_id: job.workspaceId,
+      topic: `job.${job.type}`,
+      payload: JSON.stringify({ jobId: id }),
+    })
+    .execute();
+  return id;
+}
