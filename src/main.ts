@@ -12,6 +12,7 @@ import { outboundStore } from './adapters/db/outbound.js';
 import { postSigned } from './adapters/http/post-signed.js';
 import { deliverOutboundJob } from './jobs/deliver-outbound.js';
 import { enqueue, startWorker } from './jobs/define-job.js';
+import { startBackgroundWork } from './jobs/background.js';
 
 /**
  * The one composition root: read config, build adapters, start. Shutdown runs in the
@@ -83,6 +84,11 @@ async function main(config: Config): Promise<void> {
         if (messageId) void outbound.markStatus(messageId, 'failed').catch(() => undefined);
       }
     });
+
+    const stopBackground = startBackgroundWork(db, queues, {
+      onError: (error) => logger.warn({ err: error }, 'outbox relay'),
+    });
+    cleanups.unshift({ name: 'background work', run: stopBackground });
 
     const platform = config.platformToken
       ? { token: config.platformToken, created: false, file: undefined }

@@ -48,6 +48,8 @@ export async function enqueue<Schema extends z.ZodType, Result>(
 export function startWorker<Schema extends z.ZodType, Result>(
   queues: QueueBackend,
   definition: JobDefinition<Schema, Result>,
+  /** How soon a job whose worker died is taken over (BullMQ's stalled-job recovery). */
+  recovery: { lockDuration?: number; stalledInterval?: number } = {},
 ): Worker<unknown, Result> {
   return queues.worker<unknown, Result>(
     definition.name,
@@ -58,6 +60,6 @@ export function startWorker<Schema extends z.ZodType, Result>(
       }
       return definition.handle(parsed.data, job);
     },
-    { concurrency: definition.concurrency ?? 1 },
+    { concurrency: definition.concurrency ?? 1, ...recovery },
   );
 }

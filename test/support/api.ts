@@ -11,6 +11,7 @@ import { sign } from '../../src/adapters/http/signature.js';
 import { createQueueBackend, type QueueBackend } from '../../src/adapters/queue/backend.js';
 import { enqueue, startWorker } from '../../src/jobs/define-job.js';
 import { deliverOutboundJob } from '../../src/jobs/deliver-outbound.js';
+import { startBackgroundWork } from '../../src/jobs/background.js';
 import type { TestDatabase } from './database.js';
 
 /**
@@ -27,7 +28,7 @@ export interface RunningApi {
 
 export async function startApi(
   t: TestDatabase,
-  options: { bodyLimitBytes?: number } = {},
+  options: { bodyLimitBytes?: number; batchSize?: number } = {},
 ): Promise<RunningApi> {
   const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
   const queues = createQueueBackend({
@@ -43,6 +44,10 @@ export async function startApi(
   startWorker(queues, deliverJob);
   const events = await createEventBus(t.db, t.url);
   const live = new EventStreamHub(t.db, events, () => undefined);
+  const stopBackground = startBackgroundWork(t.db, queues, {
+    relayEveryMs: 100,
+    batchSize: options.batchSize ?? 1000,
+  });
   const app = await buildServer({
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},
@@ -67,6 +72,7 @@ export async function startApi(
     app,
     queues,
     async close() {
+      await stopBackground();
       live.close();
       await app.close();
       await events.close();

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-tenancy-and-people.js';
 import * as m0002 from './0002-channels-and-chats.js';
 import * as m0003 from './0003-operations.js';
+import * as m0004 from './0004-job-indexes.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   '0001-tenancy-and-people': m0001,
   '0002-channels-and-chats': m0002,
   '0003-operations': m0003,
+  '0004-job-indexes': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -443,6 +443,21 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
         }
       }
       await deps.db.transaction().execute(async (trx) => {
+        if (target?.type === 'user') {
+          // Re-checked under a row lock: a revoke committing meanwhile cannot be overtaken.
+          const member = await trx
+            .selectFrom('memberships')
+            .select('status')
+            .where('workspace_id', '=', ws)
+            .where('user_id', '=', target.id)
+            .forShare()
+            .executeTakeFirst();
+          if (member?.status !== 'active') {
+            throw new AppError('invalid_input', 'the assignee must be an active member', {
+              details: [{ path: 'body.id', message: 'not an active member' }],
+            });
+          }
+        }
         const before = await trx
           .selectFrom('chats')
           .select(['assignee_user_id', 'assignee_team_id'])

@@ -599,6 +599,58 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
+  r.post(
+    '/v1/workspaces/:ws/members/:userId/reassign',
+    {
+      schema: {
+        summary: 'Reassign a suspended member’s chats in bulk (to a member, or unassigned)',
+        params: memberParams,
+        body: z.object({ to: id.optional() }).default({}),
+        response: { 202: z.object({ job: z.object({ id: z.string() }) }) },
+      },
+    },
+    async (request, reply) => {
+      const { ws, userId } = request.params;
+      const { principal, facts } = await requireMember(deps, request, ws);
+      if (!checkPermission(principal, 'users.manage').allowed)
+        throw new AppError('forbidden', 'reassigning needs users.manage');
+      const target = facts.members.find((m) => m.userId === userId);
+      if (!target) throw new AppError('not_found', 'no such member');
+      if (target.status !== 'suspended')
+        throw new AppError(
+          'conflict',
+          `the member is ${target.status}; bulk reassignment is for suspended members`,
+        );
+      const to = request.body.to;
+      if (
+        to !== undefined &&
+        !facts.members.some((m) => m.userId === to && m.status === 'active')
+      ) {
+        throw new AppError('invalid_input', 'to must be an active member', {
+          details: [{ path: 'body.to', message: 'not an active member' }],
+        });
+      }
+      const jobId = await deps.db.transaction().execute(async (trx) => {
+        const created = await recordJob(trx, {
+          workspaceId: ws,
+          type: 'member.reassign',
+          input: { fromUserId: userId, toUserId: to ?? null },
+          createdBy: principal.userId,
+        });
+        await writeAudit(trx, {
+          workspaceId: ws,
+          actorUserId: principal.userId,
+          action: 'member.reassign_chats',
+          targetType: 'member',
+          targetId: userId,
+          after: { to: to ?? null, jobId: created },
+        });
+        return created;
+      });
+      return reply.status(202).send({ job: { id: jobId } });
+    },
+  );
+
   r.get(
     '/v1/jobs/:jobId',
     {
