@@ -13,6 +13,7 @@ import { postSigned } from './adapters/http/post-signed.js';
 import { deliverOutboundJob } from './jobs/deliver-outbound.js';
 import { enqueue, startWorker } from './jobs/define-job.js';
 import { startBackgroundWork } from './jobs/background.js';
+import { startWebhooks } from './jobs/webhooks.js';
 
 /**
  * The one composition root: read config, build adapters, start. Shutdown runs in the
@@ -108,6 +109,11 @@ async function main(config: Config): Promise<void> {
     );
     cleanups.unshift({ name: 'event streams', run: () => Promise.resolve(live.close()) });
 
+    const webhooks = startWebhooks(db, events, queues, {
+      onError: (error) => logger.warn({ err: error }, 'webhook dispatch'),
+    });
+    cleanups.unshift({ name: 'webhook dispatch', run: () => webhooks.stop() });
+
     const app = await buildServer({
       loggerInstance: logger,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -120,6 +126,7 @@ async function main(config: Config): Promise<void> {
           now: () => new Date(),
           events,
           live,
+          replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
           enqueueOutbound: async (messageId) => {
             await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
           },

@@ -13,7 +13,9 @@ export interface JobDefinition<Schema extends z.ZodType, Result> {
   /** Tries before the job is failed for good; retries back off exponentially. */
   readonly attempts?: number;
   readonly concurrency?: number;
-  handle(payload: z.output<Schema>, job: Job): Promise<Result>;
+  /** First retry delay; each next one doubles. */
+  readonly backoffMs?: number;
+  handle(payload: z.output<Schema>, job: Job, token: string | undefined): Promise<Result>;
 }
 
 export function defineJob<Schema extends z.ZodType, Result>(
@@ -32,7 +34,7 @@ export async function enqueue<Schema extends z.ZodType, Result>(
   const data = definition.payload.parse(payload);
   const job = await queues.queue(definition.name).add(definition.name, data, {
     attempts: definition.attempts ?? 5,
-    backoff: { type: 'exponential', delay: 1_000 },
+    backoff: { type: 'exponential', delay: definition.backoffMs ?? 1_000 },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: { age: 7 * 24 * 3600 },
     ...(options.jobId ? { jobId: options.jobId } : {}),
@@ -53,12 +55,12 @@ export function startWorker<Schema extends z.ZodType, Result>(
 ): Worker<unknown, Result> {
   return queues.worker<unknown, Result>(
     definition.name,
-    async (job) => {
+    async (job, token) => {
       const parsed = definition.payload.safeParse(job.data);
       if (!parsed.success) {
         throw new UnrecoverableError(`invalid ${definition.name} payload: ${parsed.error.message}`);
       }
-      return definition.handle(parsed.data, job);
+      return definition.handle(parsed.data, job, token);
     },
     { concurrency: definition.concurrency ?? 1, ...recovery },
   );

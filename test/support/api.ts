@@ -12,6 +12,7 @@ import { createQueueBackend, type QueueBackend } from '../../src/adapters/queue/
 import { enqueue, startWorker } from '../../src/jobs/define-job.js';
 import { deliverOutboundJob } from '../../src/jobs/deliver-outbound.js';
 import { startBackgroundWork } from '../../src/jobs/background.js';
+import { startWebhooks } from '../../src/jobs/webhooks.js';
 import type { TestDatabase } from './database.js';
 
 /**
@@ -28,14 +29,19 @@ export interface RunningApi {
 
 export async function startApi(
   t: TestDatabase,
-  options: { bodyLimitBytes?: number; batchSize?: number } = {},
+  options: {
+    bodyLimitBytes?: number;
+    batchSize?: number;
+    webhookAttempts?: number;
+    redisUrl?: string;
+  } = {},
 ): Promise<RunningApi> {
   const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
-  const queues = createQueueBackend({
-    kind: 'postgres',
-    url: t.url,
-    schema: `bullmq_${randomBytes(4).toString('hex')}`,
-  });
+  const queues = createQueueBackend(
+    options.redisUrl
+      ? { kind: 'redis', url: options.redisUrl, prefix: `sbtest-${randomBytes(4).toString('hex')}` }
+      : { kind: 'postgres', url: t.url, schema: `bullmq_${randomBytes(4).toString('hex')}` },
+  );
   const outbound = {
     ...outboundStore(t.db),
     postSigned: (url: string, secret: string, body: string) => postSigned(url, secret, body, 2_000),
@@ -48,6 +54,11 @@ export async function startApi(
     relayEveryMs: 100,
     batchSize: options.batchSize ?? 1000,
   });
+  const webhooks = startWebhooks(t.db, events, queues, {
+    backoffMs: 100,
+    attempts: options.webhookAttempts ?? 4,
+    timeoutMs: 2_000,
+  });
   const app = await buildServer({
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},
@@ -59,6 +70,7 @@ export async function startApi(
         now: () => new Date(),
         events,
         live,
+        replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
         enqueueOutbound: async (messageId) => {
           await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
         },
@@ -73,6 +85,7 @@ export async function startApi(
     queues,
     async close() {
       await stopBackground();
+      await webhooks.stop();
       live.close();
       await app.close();
       await events.close();

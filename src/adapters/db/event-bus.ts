@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { EventPublisher, SwitchboardEvent } from '../../core/events/events.js';
+import type { EventPublisher, ReceivedEvent } from '../../core/events/events.js';
+import { newId } from '../../core/ids.js';
 import type { Database } from './database.js';
 import { sql } from 'kysely';
 
@@ -12,7 +13,7 @@ import { sql } from 'kysely';
 const CHANNEL = 'switchboard_events';
 
 export interface EventBus extends EventPublisher {
-  subscribe(listener: (event: SwitchboardEvent) => void): () => void;
+  subscribe(listener: (event: ReceivedEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -21,7 +22,7 @@ export async function createEventBus(
   url: string,
   onError: (error: unknown) => void = () => undefined,
 ): Promise<EventBus> {
-  const listeners = new Set<(event: SwitchboardEvent) => void>();
+  const listeners = new Set<(event: ReceivedEvent) => void>();
   let client: pg.Client | undefined;
   let closed = false;
 
@@ -29,9 +30,9 @@ export async function createEventBus(
     const c = new pg.Client({ connectionString: url, application_name: 'switchboard-events' });
     c.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
-      let event: SwitchboardEvent;
+      let event: ReceivedEvent;
       try {
-        event = JSON.parse(msg.payload) as SwitchboardEvent;
+        event = JSON.parse(msg.payload) as ReceivedEvent;
       } catch {
         return;
       }
@@ -50,7 +51,9 @@ export async function createEventBus(
 
   return {
     async publish(event) {
-      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db);
+      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ id: newId('evt'), ...event })})`.execute(
+        db,
+      );
     },
     subscribe(listener) {
       listeners.add(listener);

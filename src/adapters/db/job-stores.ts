@@ -103,7 +103,7 @@ export function reassignStore(db: Database): RevokeStore {
           .execute();
         if (moved.length) {
           // Delivered only if this batch commits: one chat.assignee_changed per chat.
-          await sql`select pg_notify(${EVENTS}, json_build_object('type', 'chat.assignee_changed', 'workspaceId', ${input.workspaceId}::text, 'chatId', id)::text)
+          await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'chat.assignee_changed', 'workspaceId', ${input.workspaceId}::text, 'chatId', id)::text)
                     from unnest(${moved}::text[]) as id`.execute(trx);
         }
         return moved.length;
@@ -152,7 +152,7 @@ export function reassignStore(db: Database): RevokeStore {
           .where('workspace_id', '=', input.workspaceId)
           .where('user_id', '=', input.fromUserId)
           .execute();
-        await sql`select pg_notify(${EVENTS}, json_build_object('type', 'access.changed', 'workspaceId', ${input.workspaceId}::text)::text)`.execute(
+        await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'access.changed', 'workspaceId', ${input.workspaceId}::text)::text)`.execute(
           trx,
         );
         return { channels: Number(channels.numUpdatedRows) };
@@ -260,10 +260,10 @@ export async function handBackTeam(db: Database, jobId: string): Promise<Record<
       insert into team_tree (workspace_id, ancestor_id, descendant_id, depth) select ${ws}, ancestor_id, descendant_id, depth from tree
     `.execute(trx);
     if (chats.length) {
-      await sql`select pg_notify(${EVENTS}, json_build_object('type', 'chat.assignee_changed', 'workspaceId', ${ws}::text, 'chatId', id)::text)
+      await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'chat.assignee_changed', 'workspaceId', ${ws}::text, 'chatId', id)::text)
                 from unnest(${chats.map((c) => c.id)}::text[]) as id`.execute(trx);
     }
-    await sql`select pg_notify(${EVENTS}, json_build_object('type', 'access.changed', 'workspaceId', ${ws}::text)::text)`.execute(
+    await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'access.changed', 'workspaceId', ${ws}::text)::text)`.execute(
       trx,
     );
     const result = {

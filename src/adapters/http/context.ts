@@ -22,6 +22,8 @@ export interface HttpDeps {
   events: EventPublisher;
   /** This process's open event streams. */
   live: LiveEvents;
+  /** Puts a dead or failed webhook delivery back in line; false if there is no such one. */
+  replayDelivery(workspaceId: string, webhookId: string, deliveryId: string): Promise<boolean>;
 }
 
 export interface LiveEvents {

@@ -7,10 +7,10 @@ import {
   type WorkspaceAccessFacts,
 } from '../../core/access/index.js';
 import type { SwitchboardEvent } from '../../core/events/events.js';
-import { loadChatFacts, loadWorkspaceAccess } from '../db/access/load-access.js';
+import { loadWorkspaceAccess } from '../db/access/load-access.js';
 import type { EventBus } from '../db/event-bus.js';
 import type { Database } from '../db/database.js';
-import { chatItem, chatJson } from './routes/chats.js';
+import { loadEventPayload } from './event-payload.js';
 import type { LiveEvents } from './context.js';
 
 /**
@@ -104,35 +104,9 @@ export class EventStreamHub implements LiveEvents {
       }
       return;
     }
-    const [chat] = await loadChatFacts(this.db, event.workspaceId, [event.chatId]);
-    if (!chat) return;
-    const item = chatJson(await chatItem(this.db, event.workspaceId, event.chatId));
-    let message: Record<string, unknown> | undefined;
-    if (event.type === 'message.created') {
-      const row = await this.db
-        .selectFrom('messages')
-        .select(['id', 'direction', 'text', 'author_user_id', 'channel_id', 'sent_at', 'status'])
-        .where('id', '=', event.messageId)
-        .where('workspace_id', '=', event.workspaceId)
-        .executeTakeFirst();
-      if (!row) return;
-      message = {
-        id: row.id,
-        direction: row.direction,
-        text: row.text,
-        ...(row.author_user_id ? { authorUserId: row.author_user_id } : {}),
-        channelId: row.channel_id,
-        sentAt: row.sent_at.toISOString(),
-        status: row.status,
-      };
-    }
-    const payload = {
-      type: event.type,
-      chatId: event.chatId,
-      chat: item,
-      ...(message ? { message } : {}),
-    };
-    const identifiers = { phones: [item.contact.phone], emails: [item.contact.email] };
+    const loaded = await loadEventPayload(this.db, event);
+    if (!loaded) return;
+    const { chat, body: payload, identifiers } = loaded;
     for (const c of connections) {
       if (!allows(c.principal, 'chat.view', chat)) continue;
       const data = JSON.stringify(redact(c.principal, payload, identifiers));

@@ -16,3 +16,6 @@ export type ChatEvent = Exclude<SwitchboardEvent, { type: 'access.changed' }>;
 export interface EventPublisher {
   publish(event: SwitchboardEvent): Promise<void>;
 }
+
+/** As received: every event carries a unique id (webhook deliveries are idempotent on it). */
+export type ReceivedEvent = SwitchboardEvent & { id: string };

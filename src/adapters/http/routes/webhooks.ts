@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
@@ -7,7 +7,7 @@ import { newId } from '../../../core/ids.js';
 import { checkPermission } from '../../../core/access/index.js';
 import { writeAudit } from '../../db/audit.js';
 import { requireMember, type HttpDeps } from '../context.js';
-import { iso, wsParams } from '../schemas.js';
+import { id, iso, wsParams } from '../schemas.js';
 
 /** Event types a subscription may ask for; `*` is all of them. */
 export const webhookEventTypes = [
@@ -128,6 +128,99 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
           createdAt: iso(w.created_at),
         })),
       };
+    },
+  );
+
+  const hookParams = z.object({ ws: id, webhookId: id });
+  const delivery = z.object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    chatId: z.string().nullable(),
+    status: z.enum(['pending', 'succeeded', 'failed', 'dead']),
+    attempts: z.number(),
+    lastStatusCode: z.number().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    deliveredAt: z.string().nullable(),
+  });
+
+  async function requireHook(request: FastifyRequest, ws: string, webhookId: string) {
+    const { principal } = await requireMember(deps, request, ws);
+    if (!checkPermission(principal, 'integrations.manage').allowed)
+      throw new AppError('forbidden', 'webhooks need integrations.manage');
+    const hook = await deps.db
+      .selectFrom('webhooks')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('id', '=', webhookId)
+      .executeTakeFirst();
+    if (!hook) throw new AppError('not_found', 'no such webhook');
+  }
+
+  r.get(
+    '/v1/workspaces/:ws/webhooks/:webhookId/deliveries',
+    {
+      schema: {
+        summary: 'Deliveries of a subscription, newest first (dead ones are replayable)',
+        params: hookParams,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          cursor: z.string().max(200).optional(),
+        }),
+        response: {
+          200: z.object({ items: z.array(delivery), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    async (request) => {
+      const { ws, webhookId } = request.params;
+      await requireHook(request, ws, webhookId);
+      const { limit, cursor } = request.query;
+      let query = deps.db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('webhook_id', '=', webhookId)
+        .where('workspace_id', '=', ws);
+      if (cursor) query = query.where('id', '<', cursor);
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      return {
+        items: rows.slice(0, limit).map((d) => ({
+          id: d.id,
+          eventId: d.event_id,
+          eventType: d.event_type,
+          chatId: d.chat_id,
+          status: d.status,
+          attempts: d.attempts,
+          lastStatusCode: d.last_status_code,
+          lastError: d.last_error,
+          createdAt: iso(d.created_at),
+          deliveredAt: d.delivered_at ? iso(d.delivered_at) : null,
+        })),
+        nextCursor: rows.length > limit ? (rows[limit - 1]?.id ?? null) : null,
+      };
+    },
+  );
+
+  r.post(
+    '/v1/workspaces/:ws/webhooks/:webhookId/deliveries/:deliveryId/replay',
+    {
+      schema: {
+        summary: 'Send a dead (or failed) delivery again',
+        params: hookParams.extend({ deliveryId: id }),
+        response: { 202: z.object({ replayed: z.literal(true) }) },
+      },
+    },
+    async (request, reply) => {
+      const { ws, webhookId, deliveryId } = request.params;
+      await requireHook(request, ws, webhookId);
+      const ok = await deps.replayDelivery(ws, webhookId, deliveryId);
+      if (!ok) throw new AppError('conflict', 'only a dead or failed delivery can be replayed');
+      return reply.status(202).send({ replayed: true as const });
     },
   );
 }

@@ -1,0 +1,130 @@
+import { DelayedError, type Worker } from 'bullmq';
+import { z } from 'zod';
+import { allows, buildPrincipal, redact } from '../core/access/index.js';
+import type { ChatEvent, ReceivedEvent } from '../core/events/events.js';
+import { deliverWebhook } from '../core/webhooks/deliver-webhook.js';
+import { loadWorkspaceAccess } from '../adapters/db/access/load-access.js';
+import type { Database } from '../adapters/db/database.js';
+import type { EventBus } from '../adapters/db/event-bus.js';
+import { webhookStore } from '../adapters/db/webhook-store.js';
+import { loadEventPayload } from '../adapters/http/event-payload.js';
+import { postSigned } from '../adapters/http/post-signed.js';
+import type { QueueBackend } from '../adapters/queue/backend.js';
+import { defineJob, enqueue, startWorker } from './define-job.js';
+
+/**
+ * Outbound webhooks (PRODUCT.md §5): every chat event becomes one delivery per matching
+ * subscription — only if the subscription's creator may see the chat, redacted for them —
+ * POSTed signed, retried with exponential backoff, in order per chat, dead-lettered after the
+ * last try, and replayable through the API.
+ */
+export interface WebhookOptions {
+  attempts?: number;
+  backoffMs?: number;
+  timeoutMs?: number;
+}
+
+export function webhookDeliveryJob(db: Database, options: WebhookOptions = {}) {
+  const store = webhookStore(db);
+  return defineJob({
+    name: 'webhook.deliver',
+    payload: z.object({ deliveryId: z.string().min(1) }),
+    attempts: options.attempts ?? 8,
+    backoffMs: options.backoffMs ?? 2_000,
+    concurrency: 8,
+    async handle({ deliveryId }, job, token) {
+      try {
+        return await deliverWebhook(
+          {
+            ...store,
+            postSigned: (url, secret, body) =>
+              postSigned(url, secret, body, options.timeoutMs ?? 10_000),
+          },
+          { deliveryId },
+        );
+      } catch (error) {
+        const delivery = await store.load(deliveryId);
+        if (delivery?.status === 'pending' && token) {
+          // Waiting behind an earlier event of the same chat is not a failed try.
+          await job.moveToDelayed(Date.now() + 250, token);
+          throw new DelayedError();
+        }
+        throw error;
+      }
+    },
+  });
+}
+
+export function startWebhooks(
+  db: Database,
+  bus: EventBus,
+  queues: QueueBackend,
+  options: WebhookOptions & { onError?: (error: unknown) => void } = {},
+) {
+  const store = webhookStore(db);
+  const job = webhookDeliveryJob(db, options);
+  const worker: Worker = startWorker(queues, job);
+  worker.on('failed', (failed) => {
+    const deliveryId = (failed?.data as { deliveryId?: string } | undefined)?.deliveryId;
+    if (failed && deliveryId && failed.attemptsMade >= (failed.opts.attempts ?? 1)) {
+      void store.markDead(deliveryId).catch(() => undefined);
+    }
+  });
+
+  const dispatch = async (event: ReceivedEvent) => {
+    if (event.type === 'access.changed') return;
+    const hooks = await db
+      .selectFrom('webhooks')
+      .select(['id', 'events', 'created_by'])
+      .where('workspace_id', '=', event.workspaceId)
+      .where('status', '=', 'active')
+      .execute();
+    const matching = hooks.filter((h) => h.events.includes('*') || h.events.includes(event.type));
+    if (!matching.length) return;
+    const [loaded, facts] = await Promise.all([
+      loadEventPayload(db, event as ChatEvent),
+      loadWorkspaceAccess(db, event.workspaceId),
+    ]);
+    if (!loaded) return;
+    for (const hook of matching) {
+      const creator = hook.created_by ? buildPrincipal(facts, hook.created_by) : undefined;
+      // The subscription acts as its creator: their rights, their masking.
+      if (!creator || creator.status !== 'active') continue;
+      if (!allows(creator, 'chat.view', loaded.chat)) continue;
+      const payload = { id: event.id, ...redact(creator, loaded.body, loaded.identifiers) };
+      const deliveryId = await store.create({
+        workspaceId: event.workspaceId,
+        webhookId: hook.id,
+        eventId: event.id,
+        eventType: event.type,
+        chatId: event.chatId,
+        payload,
+      });
+      if (deliveryId) await enqueue(queues, job, { deliveryId }, { jobId: `dlv-${deliveryId}` });
+    }
+  };
+  // Events of one process are handled one after another, so deliveries are created in order.
+  let chain: Promise<unknown> = Promise.resolve();
+  const unsubscribe = bus.subscribe((event) => {
+    chain = chain.then(() => dispatch(event)).catch((error: unknown) => options.onError?.(error));
+  });
+
+  return {
+    /** Puts a dead (or failed) delivery back in line. */
+    async replay(workspaceId: string, webhookId: string, deliveryId: string): Promise<boolean> {
+      const ok = await store.replay(workspaceId, webhookId, deliveryId);
+      if (ok)
+        await enqueue(
+          queues,
+          job,
+          { deliveryId },
+          { jobId: `dlv-${deliveryId}-replay-${Date.now()}` },
+        );
+      return ok;
+    },
+    async stop() {
+      unsubscribe();
+      await chain;
+    },
+  };
+}
