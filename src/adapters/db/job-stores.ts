@@ -42,17 +42,17 @@ export function reassignStore(db: Database): RevokeStore {
       });
     },
 
-    async nextBatch(input, after, size) {
+    async nextIds(input, after, size) {
       let query = db
         .selectFrom('chats')
         .select('id')
         .where('workspace_id', '=', input.workspaceId)
         .where('assignee_user_id', '=', input.fromUserId);
       if (after) query = query.where('id', '>', after);
-      const ids = (await query.orderBy('id').limit(size).execute()).map((r) => r.id);
-      const facts = await loadChatFacts(db, input.workspaceId, ids);
-      return facts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return (await query.orderBy('id').limit(size).execute()).map((r) => r.id);
     },
+
+    facts: (input, ids) => loadChatFacts(db, input.workspaceId, ids),
 
     async heir(input) {
       if (!input.toUserId) return undefined;
@@ -74,7 +74,7 @@ export function reassignStore(db: Database): RevokeStore {
               last_assignee_user_id: input.toUserId,
               updated_at: sql`now()`,
             })
-            .where('id', 'in', plan.toHeir)
+            .where(sql<boolean>`id = any(${plan.toHeir}::text[])`)
             .where('assignee_user_id', '=', input.fromUserId)
             .returning('id')
             .execute();
@@ -85,7 +85,7 @@ export function reassignStore(db: Database): RevokeStore {
           const rows = await trx
             .updateTable('chats')
             .set({ assignee_user_id: null, updated_at: sql`now()` })
-            .where('id', 'in', unassign)
+            .where(sql<boolean>`id = any(${unassign}::text[])`)
             .where('assignee_user_id', '=', input.fromUserId)
             .returning('id')
             .execute();

@@ -29,8 +29,10 @@ export interface ReassignJobInput {
 export interface ReassignStore {
   /** Counts what is left and marks the job active (idempotent). */
   start(jobId: string): Promise<{ state: string; total: number; checkpoint: string | null }>;
-  /** Chats still assigned to `fromUserId` after the checkpoint, in id order, with their facts. */
-  nextBatch(input: ReassignJobInput, after: string | null, size: number): Promise<ChatFacts[]>;
+  /** Ids of chats still assigned to `fromUserId` after the checkpoint, in id order. */
+  nextIds(input: ReassignJobInput, after: string | null, size: number): Promise<string[]>;
+  /** Their facts, for deciding what the heir may see. */
+  facts(input: ReassignJobInput, ids: readonly string[]): Promise<ChatFacts[]>;
   /** The heir's principal, freshly loaded (undefined when none or not active). */
   heir(input: ReassignJobInput): Promise<Principal | undefined>;
   /**
@@ -66,14 +68,17 @@ export async function runReassignJob(
   let toHeir = 0;
   let unassigned = 0;
   for (;;) {
-    const batch = await store.nextBatch(input, checkpoint, options.batchSize ?? 1000);
-    const last = batch.at(-1);
+    const ids = await store.nextIds(input, checkpoint, options.batchSize ?? 1000);
+    const last = ids.at(-1);
     if (!last) break;
-    const plan = planReassignment(heir, batch);
-    await store.commitBatch(input, plan, last.id);
+    // Without an heir every chat becomes unassigned: no need to look at them.
+    const plan = heir
+      ? planReassignment(heir, await store.facts(input, ids))
+      : { toHeir: [], unassign: ids };
+    await store.commitBatch(input, plan, last);
     toHeir += plan.toHeir.length;
     unassigned += plan.unassign.length;
-    checkpoint = last.id;
+    checkpoint = last;
     await options.afterBatch?.(toHeir + unassigned);
     if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   }

@@ -1,0 +1,105 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDatabase, migrateToLatest } from '../src/adapters/db/database.js';
+import { startEmbeddedPostgres } from '../src/adapters/db/embedded-postgres.js';
+import { revokeWorkload } from './revoke.js';
+
+/**
+ * `npm run bench`: Switchboard's workloads with their targets, on DATABASE_URL (a fresh
+ * database is created there) or an embedded PostgreSQL. Prints a table and writes JSON to
+ * bench/results/. Where a target is missed, it says so.
+ */
+const full = process.argv.includes('--full');
+
+async function main() {
+  let stop: (() => Promise<void>) | undefined;
+  let tmp: string | undefined;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
+    const embedded = await startEmbeddedPostgres({
+      dataDir: tmp,
+      log: { info: () => undefined, warn: () => undefined, debug: () => undefined },
+    });
+    stop = () => embedded.stop();
+    url = embedded.url;
+  }
+  const { db } = createDatabase({ url, maxConnections: 4 });
+  await migrateToLatest(db);
+  const rows: Array<{
+    workload: string;
+    figure: string;
+    value: number;
+    target: string;
+    met: boolean;
+  }> = [];
+  try {
+    const revoke = await revokeWorkload(db, full ? 100_000 : 100_000, {
+      batchSize: 5_000,
+      heir: false,
+    });
+    rows.push(
+      {
+        workload: 'revoke (100k chats → unassigned)',
+        figure: 'chats/s',
+        value: revoke.chatsPerSecond,
+        target: '≥ 50,000',
+        met: revoke.chatsPerSecond >= 50_000,
+      },
+      {
+        workload: 'list p99 idle (Agent, page 1)',
+        figure: 'ms',
+        value: revoke.listIdleP99Ms,
+        target: '—',
+        met: true,
+      },
+      {
+        workload: 'list p99 during revoke',
+        figure: 'ms',
+        value: revoke.listDuringP99Ms,
+        target: `≤ 2× idle (${(2 * revoke.listIdleP99Ms).toFixed(2)})`,
+        met: revoke.listDuringP99Ms <= 2 * revoke.listIdleP99Ms,
+      },
+    );
+    const heir = await revokeWorkload(db, 100_000, { batchSize: 5_000, heir: true });
+    rows.push({
+      workload: 'revoke (100k chats → heir, per-chat check)',
+      figure: 'chats/s',
+      value: heir.chatsPerSecond,
+      target: '≥ 50,000',
+      met: heir.chatsPerSecond >= 50_000,
+    });
+  } finally {
+    await db.destroy();
+    await stop?.();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+  const width = Math.max(...rows.map((r) => r.workload.length));
+  process.stdout.write(`\n${'workload'.padEnd(width)}  ${'value'.padStart(12)}  target\n`);
+  for (const r of rows) {
+    const value =
+      r.figure === 'ms'
+        ? `${r.value.toFixed(2)} ms`
+        : `${Math.round(r.value).toLocaleString('en')} ${r.figure}`;
+    process.stdout.write(
+      `${r.workload.padEnd(width)}  ${value.padStart(12)}  ${r.target}${r.met ? '' : '   ← TARGET MISSED'}\n`,
+    );
+  }
+  await mkdir(path.resolve('bench/results'), { recursive: true });
+  const file = path.resolve(
+    'bench/results',
+    `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  await writeFile(
+    file,
+    JSON.stringify(
+      { at: new Date().toISOString(), machine: `${os.cpus().length} cores`, rows },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`\nwritten to ${path.relative(process.cwd(), file)}\n`);
+}
+
+void main();
