@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { createDatabase, migrateToLatest } from '../src/adapters/db/database.js';
 import { startEmbeddedPostgres } from '../src/adapters/db/embedded-postgres.js';
 import { revokeWorkload } from './revoke.js';
@@ -16,7 +17,23 @@ async function main() {
   let stop: (() => Promise<void>) | undefined;
   let tmp: string | undefined;
   let url = process.env.DATABASE_URL;
-  if (!url) {
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (url) {
+    // Never touch the given database: create a scratch one beside it.
+    const server = new URL(url);
+    const name = `sb_bench_${Date.now()}`;
+    const admin = new URL(url);
+    admin.pathname = '/postgres';
+    const run = async (statement: string) => {
+      const client = new pg.Client({ connectionString: admin.toString() });
+      await client.connect();
+      await client.query(statement).finally(() => client.end());
+    };
+    await run(`create database ${name}`);
+    dropDatabase = () => run(`drop database if exists ${name} with (force)`);
+    server.pathname = `/${name}`;
+    url = server.toString();
+  } else {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
     const embedded = await startEmbeddedPostgres({
       dataDir: tmp,
@@ -72,6 +89,7 @@ async function main() {
     });
   } finally {
     await db.destroy();
+    await dropDatabase?.();
     await stop?.();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
