@@ -6,6 +6,15 @@ import { loadChatFacts, loadWorkspaceAccess } from './access/load-access.js';
 import type { Database } from './database.js';
 
 const EVENTS = 'switchboard_events';
+/** A fresh event id, made by PostgreSQL for events it sends itself. */
+const EVENT_ID = sql`'evt_' || md5(random()::text || clock_timestamp()::text)`;
+
+/** NOTIFY inside the caller's transaction: delivered only if it commits. */
+const accessChanged = (workspaceId: string) =>
+  sql`select pg_notify(${EVENTS}, json_build_object('id', ${EVENT_ID}, 'type', 'access.changed', 'workspaceId', ${workspaceId}::text)::text)`;
+const assigneesChanged = (workspaceId: string, chatIds: readonly string[]) =>
+  sql`select pg_notify(${EVENTS}, json_build_object('id', ${EVENT_ID}, 'type', 'chat.assignee_changed', 'workspaceId', ${workspaceId}::text, 'chatId', id)::text)
+      from unnest(${chatIds}::text[]) as id`;
 
 /** The durable side of reassignment jobs (revoke, bulk reassign): PostgreSQL, batch by batch. */
 export function reassignStore(db: Database): RevokeStore {
@@ -103,8 +112,7 @@ export function reassignStore(db: Database): RevokeStore {
           .execute();
         if (moved.length) {
           // Delivered only if this batch commits: one chat.assignee_changed per chat.
-          await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'chat.assignee_changed', 'workspaceId', ${input.workspaceId}::text, 'chatId', id)::text)
-                    from unnest(${moved}::text[]) as id`.execute(trx);
+          await assigneesChanged(input.workspaceId, moved).execute(trx);
         }
         return moved.length;
       });
@@ -152,9 +160,7 @@ export function reassignStore(db: Database): RevokeStore {
           .where('workspace_id', '=', input.workspaceId)
           .where('user_id', '=', input.fromUserId)
           .execute();
-        await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'access.changed', 'workspaceId', ${input.workspaceId}::text)::text)`.execute(
-          trx,
-        );
+        await accessChanged(input.workspaceId).execute(trx);
         return { channels: Number(channels.numUpdatedRows) };
       });
     },
@@ -260,12 +266,12 @@ export async function handBackTeam(db: Database, jobId: string): Promise<Record<
       insert into team_tree (workspace_id, ancestor_id, descendant_id, depth) select ${ws}, ancestor_id, descendant_id, depth from tree
     `.execute(trx);
     if (chats.length) {
-      await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'chat.assignee_changed', 'workspaceId', ${ws}::text, 'chatId', id)::text)
-                from unnest(${chats.map((c) => c.id)}::text[]) as id`.execute(trx);
+      await assigneesChanged(
+        ws,
+        chats.map((c) => c.id),
+      ).execute(trx);
     }
-    await sql`select pg_notify(${EVENTS}, json_build_object('id', 'evt_' || md5(random()::text || clock_timestamp()::text), 'type', 'access.changed', 'workspaceId', ${ws}::text)::text)`.execute(
-      trx,
-    );
+    await accessChanged(ws).execute(trx);
     const result = {
       channels: Number(channels.numUpdatedRows),
       contacts: Number(contacts.numUpdatedRows),
