@@ -243,3 +243,11 @@ export function audience(
   for (const p of principals) if (allows(p, action, chat)) out.push(p);
   return out;
 }
+
+/**
+ * May a chat be assigned to this member (PRODUCT.md §3.2)? Any active member whose chat.view
+ * is at least `assigned`: the assignment itself is what lets an Agent or a Collaborator see it.
+ */
+export function isAssignable(p: Principal): boolean {
+  return p.status === 'active' && p.levels['chat.view'] !== 'none';
+}

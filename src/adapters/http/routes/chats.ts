@@ -11,6 +11,7 @@ import {
   check,
   checkPermission,
   chatActions,
+  isAssignable,
   redact,
   teamAndSubteams,
   type ChatFacts,
@@ -424,9 +425,8 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (!decision.allowed) refuse(ctx, 'assign', decision);
       const target = request.body;
       if (target?.type === 'user') {
-        // Any active member whose chat.view is at least "assigned": the assignment itself is what lets them see it.
         const assignee = buildPrincipal(ctx.facts, target.id);
-        if (!assignee || assignee.status !== 'active' || assignee.levels['chat.view'] === 'none') {
+        if (!assignee || !isAssignable(assignee)) {
           throw new AppError(
             'invalid_input',
             'the assignee must be an active member who can see assigned chats',
