@@ -154,7 +154,6 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
           });
         filter.assigneeTeamIds = teams;
       }
-      if (q.cursor) decodeCursor(q.cursor);
       const page = await listVisibleChats(deps.db, ctx.principal, {
         limit: q.limit,
         cursor: q.cursor ?? null,
@@ -255,10 +254,15 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const ctx = await requireMember(deps, request, request.params.ws);
       const facts = await visibleChat(deps, ctx, request.params.chatId);
       const who = audience(buildPrincipals(ctx.facts), request.query.action, facts);
+      if (who.length === 0) return { users: [] };
       const users = await deps.db
         .selectFrom('users')
         .select(['id', 'email', 'name'])
-        .where('id', 'in', who.length ? who.map((p) => p.userId) : [''])
+        .where(
+          'id',
+          'in',
+          who.map((p) => p.userId),
+        )
         .orderBy('name')
         .execute();
       return { users };

@@ -16,6 +16,7 @@ import { assertMayActOnMember, assertMayGrantRole } from '../../../core/people/m
 import { toCsv } from '../../../core/people/members-csv.js';
 import type { Database } from '../../db/database.js';
 import { writeAudit } from '../../db/audit.js';
+import { findOrCreateUser, issueToken, joinOrganization } from '../../db/users.js';
 import { recordJob } from '../../db/jobs.js';
 import { requireMember, type HttpDeps } from '../context.js';
 import { email, id, iso, personName, user, wsParams } from '../schemas.js';
@@ -240,7 +241,6 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request) => {
-      const { token, hash } = newToken('user');
       const accepted = await deps.db.transaction().execute(async (trx) => {
         const invitation = await trx
           .selectFrom('invitations')
@@ -259,23 +259,8 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           .select('organization_id')
           .where('id', '=', invitation.workspace_id)
           .executeTakeFirstOrThrow();
-        const person =
-          (await trx
-            .selectFrom('users')
-            .selectAll()
-            .where('email', '=', invitation.email)
-            .executeTakeFirst()) ??
-          (await trx
-            .insertInto('users')
-            .values({ id: newId('usr'), email: invitation.email, name: invitation.name })
-            .returningAll()
-            .executeTakeFirstOrThrow());
-        // Joining a workspace joins its organization (PRODUCT.md §1).
-        await trx
-          .insertInto('organization_members')
-          .values({ organization_id: ws.organization_id, user_id: person.id })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+        const person = await findOrCreateUser(trx, invitation);
+        await joinOrganization(trx, ws.organization_id, person.id);
         await trx
           .insertInto('memberships')
           .values({
@@ -323,10 +308,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           .set({ status: 'accepted', accepted_at: deps.now() })
           .where('id', '=', invitation.id)
           .execute();
-        await trx
-          .insertInto('api_tokens')
-          .values({ id: newId('tok'), user_id: person.id, token_hash: hash, label: 'invitation' })
-          .execute();
+        const token = await issueToken(trx, person.id, 'invitation');
         await writeAudit(trx, {
           workspaceId: invitation.workspace_id,
           actorUserId: person.id,

@@ -4,9 +4,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
-import { newToken } from '../../../core/tokens.js';
 import { checkPermission } from '../../../core/access/index.js';
 import { writeAudit } from '../../db/audit.js';
+import { findOrCreateUser, issueToken, joinOrganization } from '../../db/users.js';
 import { authenticate, requireMember, requirePlatform, type HttpDeps } from '../context.js';
 import {
   email,
@@ -42,7 +42,6 @@ export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request, reply) => {
       requirePlatform(deps, request);
       const body = request.body;
-      const { token, hash } = newToken('user');
       const result = await deps.db.transaction().execute(async (trx) => {
         const org = await trx
           .insertInto('organizations')
@@ -59,30 +58,13 @@ export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        // A person is one user across organizations: reuse the profile if the email is known.
-        const owner =
-          (await trx
-            .selectFrom('users')
-            .selectAll()
-            .where('email', '=', body.owner.email)
-            .executeTakeFirst()) ??
-          (await trx
-            .insertInto('users')
-            .values({ id: newId('usr'), email: body.owner.email, name: body.owner.name })
-            .returningAll()
-            .executeTakeFirstOrThrow());
-        await trx
-          .insertInto('organization_members')
-          .values({ organization_id: org.id, user_id: owner.id })
-          .execute();
+        const owner = await findOrCreateUser(trx, body.owner);
+        await joinOrganization(trx, org.id, owner.id);
         await trx
           .insertInto('memberships')
           .values({ workspace_id: ws.id, user_id: owner.id, role: 'owner', status: 'active' })
           .execute();
-        await trx
-          .insertInto('api_tokens')
-          .values({ id: newId('tok'), user_id: owner.id, token_hash: hash, label: 'owner' })
-          .execute();
+        const token = await issueToken(trx, owner.id, 'owner');
         await writeAudit(trx, {
           organizationId: org.id,
           workspaceId: ws.id,
@@ -92,7 +74,7 @@ export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
           targetId: org.id,
           after: { name: org.name, workspace: ws.name, owner: owner.email },
         });
-        return { org, ws, owner };
+        return { org, ws, owner, token };
       });
       return reply.status(201).send({
         organization: {
@@ -102,7 +84,7 @@ export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
         },
         workspace: workspaceReply(result.ws),
         owner: { id: result.owner.id, email: result.owner.email, name: result.owner.name },
-        token,
+        token: result.token,
       });
     },
   );
