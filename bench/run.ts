@@ -53,7 +53,7 @@ async function main() {
   }> = [];
   try {
     const revoke = await revokeWorkload(db, full ? 100_000 : 100_000, {
-      batchSize: 5_000,
+      batchSize: Number(process.env.BENCH_BATCH ?? 5_000),
       heir: false,
     });
     rows.push(
@@ -79,7 +79,7 @@ async function main() {
         met: revoke.listDuringP99Ms <= 2 * revoke.listIdleP99Ms,
       },
     );
-    const heir = await revokeWorkload(db, 100_000, { batchSize: 5_000, heir: true });
+    const heir = await revokeWorkload(db, 100_000, { batchSize: Number(process.env.BENCH_BATCH ?? 5_000), heir: true });
     rows.push({
       workload: 'revoke (100k chats → heir, per-chat check)',
       figure: 'chats/s',

@@ -40,7 +40,7 @@ export function backgroundJobs(
       const input = await reassignInput(db, jobId);
       if (!input) return { gone: true };
       return revokeMember(store, input, {
-        batchSize: options.batchSize ?? 1000,
+        batchSize: options.batchSize,
         pauseMs: options.pauseMs ?? 0,
         afterBatch: (done) => job.updateProgress({ done }),
       });
@@ -54,7 +54,7 @@ export function backgroundJobs(
       const input = await reassignInput(db, jobId);
       if (!input) return { gone: true };
       const result = await runReassignJob(store, input, {
-        batchSize: options.batchSize ?? 1000,
+        batchSize: options.batchSize,
         pauseMs: options.pauseMs ?? 0,
         afterBatch: (done) => job.updateProgress({ done }),
       });

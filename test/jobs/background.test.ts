@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventBus } from '../../src/adapters/db/event-bus.js';
 import { recordJob } from '../../src/adapters/db/jobs.js';
 import { createQueueBackend, type QueueBackendOptions } from '../../src/adapters/queue/backend.js';
+import type { ReceivedEvent } from '../../src/core/events/events.js';
 import { startBackgroundWork } from '../../src/jobs/background.js';
 import { createTestDatabase, redisUrl, type TestDatabase } from '../support/database.js';
 
@@ -43,6 +45,11 @@ async function seed(t: TestDatabase, ws: string, chats: number) {
            'e' || g, ${`${ws}_ct`}, ${`${ws}_leaver`}, now() - g * interval '1 second'
     from generate_series(1, ${chats}) g`.execute(t.db);
 }
+
+const isAssigneeChange = (
+  event: ReceivedEvent,
+): event is Extract<ReceivedEvent, { type: 'chat.assignee_changed' }> =>
+  event.type === 'chat.assignee_changed';
 
 async function recordRevoke(t: TestDatabase, ws: string, toHeir: boolean) {
   return t.db.transaction().execute((trx) =>
@@ -116,6 +123,11 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
     const ws = `ws${unique()}`;
     await seed(t, ws, 3000);
     const queues = createQueueBackend(backend(kind, t));
+    const bus = await createEventBus(t.db, t.url);
+    const events: ReceivedEvent[] = [];
+    bus.subscribe((event) => {
+      if (event.workspaceId === ws) events.push(event);
+    });
     const stop = startBackgroundWork(t.db, queues, { relayEveryMs: 50, batchSize: 500 });
     try {
       const jobId = await recordRevoke(t, ws, true);
@@ -147,9 +159,16 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
         unassigned: 2000,
         channels: 1,
       });
+      // One chat.assignee_changed per chat moved, each with its own id (webhooks key on it).
+      await expect.poll(() => events.filter(isAssigneeChange).length).toBe(3000);
+      const changes = events.filter(isAssigneeChange);
+      expect(new Set(changes.map((e) => e.chatId))).toEqual(new Set(a.rows.map((r) => r.id)));
+      expect(new Set(changes.map((e) => e.id)).size).toBe(3000);
+      expect(events.some((e) => e.type === 'access.changed')).toBe(true);
     } finally {
       await stop();
       await queues.close();
+      await bus.close();
     }
   });
 

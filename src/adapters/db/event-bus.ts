@@ -30,13 +30,9 @@ export async function createEventBus(
     const c = new pg.Client({ connectionString: url, application_name: 'switchboard-events' });
     c.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
-      let event: ReceivedEvent;
-      try {
-        event = JSON.parse(msg.payload) as ReceivedEvent;
-      } catch {
-        return;
+      for (const event of parseNotice(msg.payload)) {
+        for (const listener of listeners) listener(event);
       }
-      for (const listener of listeners) listener(event);
     });
     c.on('error', (error) => {
       onError(error);
@@ -65,4 +61,26 @@ export async function createEventBus(
       await client?.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A notice is one event, or — when the database announces many chats at once (a revoke moves
+ * thousands) — one event type for a list of chats, `chatIds`, which becomes one event per
+ * chat, with ids derived from the notice's so every process derives the same.
+ */
+export function parseNotice(payload: string): ReceivedEvent[] {
+  let notice: unknown;
+  try {
+    notice = JSON.parse(payload);
+  } catch {
+    return [];
+  }
+  if (typeof notice !== 'object' || notice === null) return [];
+  const { chatIds, ...event } = notice as { chatIds?: unknown; id?: unknown };
+  if (typeof event.id !== 'string') return [];
+  if (chatIds === undefined) return [event as ReceivedEvent];
+  if (!Array.isArray(chatIds)) return [];
+  return chatIds
+    .filter((chatId): chatId is string => typeof chatId === 'string')
+    .map((chatId, i) => ({ ...event, id: `${event.id as string}_${i}`, chatId }) as ReceivedEvent);
 }

@@ -1,8 +1,15 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { buildPrincipal } from '../../core/access/index.js';
 import type { ReassignJobInput } from '../../core/people/reassign-chats.js';
 import type { RevokeStore } from '../../core/people/revoke-member.js';
-import { loadChatFacts, loadWorkspaceAccess } from './access/load-access.js';
+import {
+  afterRecent,
+  decodeRecentCursor,
+  inLane,
+  loadAssignedChatFacts,
+  loadWorkspaceAccess,
+  recentCursor,
+} from './access/load-access.js';
 import type { Database } from './database.js';
 
 const EVENTS = 'switchboard_events';
@@ -12,9 +19,23 @@ const EVENT_ID = sql`'evt_' || md5(random()::text || clock_timestamp()::text)`;
 /** NOTIFY inside the caller's transaction: delivered only if it commits. */
 const accessChanged = (workspaceId: string) =>
   sql`select pg_notify(${EVENTS}, json_build_object('id', ${EVENT_ID}, 'type', 'access.changed', 'workspaceId', ${workspaceId}::text)::text)`;
+/**
+ * `chat.assignee_changed` for every chat in `moved` (a relation with one column, id): one
+ * NOTIFY per 100 chats, each naming its chats (the event bus hands them on one by one), so
+ * a revoke of 100k chats sends 1,000 notices, not 100k. 100 ids stay well under NOTIFY's
+ * 8 kB payload limit.
+ */
+const assigneeNotices = (workspaceId: string, moved: RawBuilder<unknown>) =>
+  sql`select pg_notify(${EVENTS}, json_build_object('id', ${EVENT_ID}, 'type', 'chat.assignee_changed', 'workspaceId', ${workspaceId}::text, 'chatIds', json_agg(id))::text)
+      from (select id, (row_number() over () - 1) / 100 as chunk from ${moved}) as m group by chunk`;
 const assigneesChanged = (workspaceId: string, chatIds: readonly string[]) =>
-  sql`select pg_notify(${EVENTS}, json_build_object('id', ${EVENT_ID}, 'type', 'chat.assignee_changed', 'workspaceId', ${workspaceId}::text, 'chatId', id)::text)
-      from unnest(${chatIds}::text[]) as id`;
+  assigneeNotices(workspaceId, sql`unnest(${chatIds}::text[]) as moved(id)`);
+
+/** Counts chats a batch moved into its job's progress. */
+const countProgress = (jobId: string, moved: number) =>
+  sql`update jobs set progress_done = progress_done + ${moved},
+        progress_total = greatest(progress_total, progress_done + ${moved}), updated_at = now()
+      where id = ${jobId}`;
 
 /** The durable side of reassignment jobs (revoke, bulk reassign): PostgreSQL, batch by batch. */
 export function reassignStore(db: Database): RevokeStore {
@@ -46,22 +67,14 @@ export function reassignStore(db: Database): RevokeStore {
             .where('id', '=', jobId)
             .execute();
         }
-        const checkpoint = (job.checkpoint as { after?: string } | null)?.after ?? null;
-        return { state: job.state, total: job.progress_total, checkpoint };
+        return { state: job.state, total: job.progress_total };
       });
     },
 
-    async nextIds(input, after, size) {
-      let query = db
-        .selectFrom('chats')
-        .select('id')
-        .where('workspace_id', '=', input.workspaceId)
-        .where('assignee_user_id', '=', input.fromUserId);
-      if (after) query = query.where('id', '>', after);
-      return (await query.orderBy('id').limit(size).execute()).map((r) => r.id);
+    async nextBatch(input, walk) {
+      const batch = await loadAssignedChatFacts(db, input.workspaceId, input.fromUserId, walk);
+      return { items: batch.chats, after: batch.after };
     },
-
-    facts: (input, ids) => loadChatFacts(db, input.workspaceId, ids),
 
     async heir(input) {
       if (!input.toUserId) return undefined;
@@ -72,49 +85,58 @@ export function reassignStore(db: Database): RevokeStore {
       return principal?.status === 'active' ? principal : undefined;
     },
 
-    async commitBatch(input, plan, checkpoint) {
+    // Each batch is one transaction: the chats move, their events go and the job's progress
+    // counts them together, or not at all. Progress comes last, so lanes of one job hold the
+    // job's row only for an instant.
+    async commitBatch(input, plan) {
       return db.transaction().execute(async (trx) => {
-        let moved: string[] = [];
-        if (plan.toHeir.length && input.toUserId) {
-          const rows = await trx
-            .updateTable('chats')
-            .set({
-              assignee_user_id: input.toUserId,
-              last_assignee_user_id: input.toUserId,
-              updated_at: sql`now()`,
-            })
-            .where(sql<boolean>`id = any(${plan.toHeir}::text[])`)
-            .where('assignee_user_id', '=', input.fromUserId)
-            .returning('id')
-            .execute();
-          moved = moved.concat(rows.map((r) => r.id));
-        }
-        const unassign = input.toUserId ? plan.unassign : [...plan.unassign, ...plan.toHeir];
-        if (unassign.length) {
-          const rows = await trx
-            .updateTable('chats')
-            .set({ assignee_user_id: null, updated_at: sql`now()` })
-            .where(sql<boolean>`id = any(${unassign}::text[])`)
-            .where('assignee_user_id', '=', input.fromUserId)
-            .returning('id')
-            .execute();
-          moved = moved.concat(rows.map((r) => r.id));
-        }
-        await trx
-          .updateTable('jobs')
-          .set({
-            progress_done: sql`progress_done + ${moved.length}`,
-            progress_total: sql`greatest(progress_total, progress_done + ${moved.length})`,
-            checkpoint: JSON.stringify({ after: checkpoint }),
-            updated_at: sql`now()`,
-          })
-          .where('id', '=', input.jobId)
-          .execute();
-        if (moved.length) {
-          // Delivered only if this batch commits: one chat.assignee_changed per chat.
-          await assigneesChanged(input.workspaceId, moved).execute(trx);
-        }
-        return moved.length;
+        const { rows } = await sql<{ to_heir: string; unassigned: string }>`
+          with to_heir as (
+            update chats set assignee_user_id = ${input.toUserId}, last_assignee_user_id = ${input.toUserId}, updated_at = now()
+            where workspace_id = ${input.workspaceId} and id = any(${plan.toHeir}::text[]) and assignee_user_id = ${input.fromUserId}
+            returning id
+          ), unassigned as (
+            update chats set assignee_user_id = null, updated_at = now()
+            where workspace_id = ${input.workspaceId} and id = any(${plan.unassign}::text[]) and assignee_user_id = ${input.fromUserId}
+            returning id
+          ), moved as (select id from to_heir union all select id from unassigned),
+          notices as (${assigneeNotices(input.workspaceId, sql`moved`)})
+          select (select count(*) from to_heir) as to_heir, (select count(*) from unassigned) as unassigned,
+            (select count(*) from notices) as notices
+        `.execute(trx);
+        const done = {
+          toHeir: Number(rows[0]?.to_heir ?? 0),
+          unassigned: Number(rows[0]?.unassigned ?? 0),
+        };
+        await countProgress(input.jobId, done.toHeir + done.unassigned).execute(trx);
+        return done;
+      });
+    },
+
+    async unassignNext(input, walk) {
+      const from = walk.after ? decodeRecentCursor(walk.after) : undefined;
+      return db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ taken: string; moved: string; cursor: string | null }>`
+          with taken as (
+            select c.id, c.last_message_at from chats c
+            where c.workspace_id = ${input.workspaceId} and c.assignee_user_id = ${input.fromUserId}
+              and ${afterRecent(from)} and ${inLane(walk)}
+            order by c.last_message_at desc, c.id desc
+            limit ${walk.size}
+          ), moved as (
+            update chats c set assignee_user_id = null, updated_at = now()
+            from taken where c.id = taken.id and c.assignee_user_id = ${input.fromUserId}
+            returning c.id
+          ),
+          notices as (${assigneeNotices(input.workspaceId, sql`moved`)})
+          select (select count(*) from taken) as taken, (select count(*) from moved) as moved,
+            (select count(*) from notices) as notices,
+            (select ${recentCursor} from taken c order by last_message_at, id limit 1)
+        `.execute(trx);
+        const row = rows[0];
+        const moved = Number(row?.moved ?? 0);
+        await countProgress(input.jobId, moved).execute(trx);
+        return { items: { taken: Number(row?.taken ?? 0), moved }, after: row?.cursor ?? null };
       });
     },
 

@@ -18,7 +18,7 @@ export function planReassignment(
   return { toHeir, unassign };
 }
 
-/** A durable job that moves chats in keyset batches, resumable from its checkpoint. */
+/** A durable job that moves a member's chats in batches, resumable at any point. */
 export interface ReassignJobInput {
   jobId: string;
   workspaceId: string;
@@ -28,34 +28,69 @@ export interface ReassignJobInput {
 
 export interface ReassignStore {
   /** Counts what is left and marks the job active (idempotent). */
-  start(jobId: string): Promise<{ state: string; total: number; checkpoint: string | null }>;
-  /** Ids of chats still assigned to `fromUserId` after the checkpoint, in id order. */
-  nextIds(input: ReassignJobInput, after: string | null, size: number): Promise<string[]>;
-  /** Their facts, for deciding what the heir may see. */
-  facts(input: ReassignJobInput, ids: readonly string[]): Promise<ChatFacts[]>;
+  start(jobId: string): Promise<{ state: string; total: number }>;
   /** The heir's principal, freshly loaded (undefined when none or not active). */
   heir(input: ReassignJobInput): Promise<Principal | undefined>;
   /**
+   * Facts of up to `walk.size` chats of the walk's lane still assigned to `fromUserId` after
+   * `walk.after` (from the start when null), in the store's order.
+   */
+  nextBatch(input: ReassignJobInput, walk: Walk): Promise<Batch<ChatFacts[]>>;
+  /**
    * In one transaction: moves the planned chats (only those still assigned to
-   * `fromUserId`), advances the checkpoint and progress, and records the events.
+   * `fromUserId`), counts them into the job's progress and records one
+   * `chat.assignee_changed` event per chat moved. Returns how many went where.
    */
   commitBatch(
     input: ReassignJobInput,
     plan: { toHeir: string[]; unassign: string[] },
-    checkpoint: string,
-  ): Promise<number>;
+  ): Promise<{ toHeir: number; unassigned: number }>;
+  /**
+   * Without an heir nothing needs deciding: unassigns up to `walk.size` chats still assigned to
+   * `fromUserId` in one statement, with the same progress and events as `commitBatch`.
+   * `taken` counts the chats looked at, `moved` those still the member's at commit.
+   */
+  unassignNext(
+    input: ReassignJobInput,
+    walk: Walk,
+  ): Promise<Batch<{ taken: number; moved: number }>>;
 }
 
 /**
- * Moves every chat still assigned to `fromUserId`, batch by batch. Safe to run twice and to
- * resume after a crash: each batch commits with its checkpoint, and a chat is only moved if it
- * is still assigned to the member when its batch commits.
+ * Where a batch starts: after a cursor of the previous batch (or at the start), within one
+ * lane. Lanes split a member's chats into `lanes` disjoint parts walked side by side, so a
+ * big revoke uses more than one database core.
+ */
+export interface Walk {
+  after: string | null;
+  size: number;
+  lane: number;
+  lanes: number;
+}
+
+/** One batch and where the next one starts. */
+export interface Batch<T> {
+  items: T;
+  after: string | null;
+}
+
+/**
+ * Moves every chat still assigned to `fromUserId`, batch by batch, until none is left. No
+ * checkpoint is stored: every chat a batch takes leaves the member (to the heir or the queue),
+ * so whoever runs the job — this worker, or the one that takes over after a crash — only has
+ * to look at what is still theirs. Batches walk the store's order with a cursor (so none
+ * re-reads what earlier ones moved), and the walk ends with a pass from the start that finds
+ * nothing: a chat whose place in that order changed meanwhile is not missed. A chat is only
+ * moved if it is still assigned to the member when its batch commits, so assignments made
+ * meanwhile win.
  */
 export async function runReassignJob(
   store: ReassignStore,
   input: ReassignJobInput,
   options: {
     batchSize?: number;
+    /** Lanes walked side by side (default 2). */
+    lanes?: number;
     afterBatch?: (done: number) => Promise<void> | void;
     /** Pause between batches, so a huge revoke does not starve the list queries. */
     pauseMs?: number;
@@ -63,24 +98,44 @@ export async function runReassignJob(
 ): Promise<{ moved: number; toHeir: number; unassigned: number }> {
   const started = await store.start(input.jobId);
   if (started.state === 'completed') return { moved: 0, toHeir: 0, unassigned: 0 };
+  const size = options.batchSize ?? 5000;
+  const lanes = options.lanes ?? 2;
   const heir = await store.heir(input);
-  let checkpoint = started.checkpoint;
-  let toHeir = 0;
-  let unassigned = 0;
-  for (;;) {
-    const ids = await store.nextIds(input, checkpoint, options.batchSize ?? 1000);
-    const last = ids.at(-1);
-    if (!last) break;
-    // Without an heir every chat becomes unassigned: no need to look at them.
-    const plan = heir
-      ? planReassignment(heir, await store.facts(input, ids))
-      : { toHeir: [], unassign: ids };
-    await store.commitBatch(input, plan, last);
-    toHeir += plan.toHeir.length;
-    unassigned += plan.unassign.length;
-    checkpoint = last;
-    await options.afterBatch?.(toHeir + unassigned);
-    if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
-  }
-  return { moved: toHeir + unassigned, toHeir, unassigned };
+  const moved = { toHeir: 0, unassigned: 0 };
+
+  /** One batch of the walk; returns how many chats it looked at and where it ended. */
+  const step = async (walk: Walk): Promise<Batch<number>> => {
+    if (!heir) {
+      const next = await store.unassignNext(input, walk);
+      moved.unassigned += next.items.moved;
+      return { items: next.items.taken, after: next.after };
+    }
+    const next = await store.nextBatch(input, walk);
+    if (next.items.length) {
+      // Chats someone else reassigned meanwhile are not counted: they left the member anyway.
+      const done = await store.commitBatch(input, planReassignment(heir, next.items));
+      moved.toHeir += done.toHeir;
+      moved.unassigned += done.unassigned;
+    }
+    return { items: next.items.length, after: next.after };
+  };
+
+  const walkLane = async (lane: number) => {
+    let after: string | null = null;
+    for (;;) {
+      const batch = await step({ after, size, lane, lanes });
+      if (batch.items === 0) {
+        if (after === null) return;
+        after = null; // the closing pass from the start
+        continue;
+      }
+      // A short batch was the end of the walk: go straight to the closing pass.
+      after = batch.items < size ? null : batch.after;
+      await options.afterBatch?.(moved.toHeir + moved.unassigned);
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    }
+  };
+
+  await Promise.all(Array.from({ length: lanes }, (_, lane) => walkLane(lane)));
+  return { moved: moved.toHeir + moved.unassigned, ...moved };
 }

@@ -3,6 +3,7 @@ import * as m0001 from './0001-tenancy-and-people.js';
 import * as m0002 from './0002-channels-and-chats.js';
 import * as m0003 from './0003-operations.js';
 import * as m0004 from './0004-job-indexes.js';
+import * as m0005 from './0005-fewer-chat-indexes.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '0002-channels-and-chats': m0002,
   '0003-operations': m0003,
   '0004-job-indexes': m0004,
+  '0005-fewer-chat-indexes': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
