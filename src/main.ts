@@ -6,6 +6,7 @@ import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { EventStreamHub } from './adapters/http/event-stream.js';
 import { createEventBus } from './adapters/db/event-bus.js';
+import { createIngestPipeline } from './adapters/db/ingest-pipeline.js';
 import { lockDataDir, loadOrCreatePlatformToken } from './adapters/local/data-dir.js';
 import { createQueueBackend } from './adapters/queue/backend.js';
 import { outboundStore } from './adapters/db/outbound.js';
@@ -114,6 +115,11 @@ async function main(config: Config): Promise<void> {
     });
     cleanups.unshift({ name: 'webhook dispatch', run: () => webhooks.stop() });
 
+    const ingest = createIngestPipeline(db, {
+      onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'ingest batch retried'),
+    });
+    cleanups.unshift({ name: 'ingest pipeline', run: () => ingest.close() });
+
     const app = await buildServer({
       loggerInstance: logger,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -126,6 +132,7 @@ async function main(config: Config): Promise<void> {
           now: () => new Date(),
           events,
           live,
+          ingest,
           replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
           enqueueOutbound: async (messageId) => {
             await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });

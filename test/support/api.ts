@@ -7,6 +7,7 @@ import { registerApiRoutes } from '../../src/adapters/http/routes/index.js';
 import { buildServer, type App } from '../../src/adapters/http/server.js';
 import { EventStreamHub } from '../../src/adapters/http/event-stream.js';
 import { createEventBus } from '../../src/adapters/db/event-bus.js';
+import { createIngestPipeline } from '../../src/adapters/db/ingest-pipeline.js';
 import { sign } from '../../src/adapters/http/signature.js';
 import { createQueueBackend, type QueueBackend } from '../../src/adapters/queue/backend.js';
 import { enqueue, startWorker } from '../../src/jobs/define-job.js';
@@ -59,6 +60,7 @@ export async function startApi(
     attempts: options.webhookAttempts ?? 4,
     timeoutMs: 2_000,
   });
+  const ingest = createIngestPipeline(t.db);
   const app = await buildServer({
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},
@@ -70,6 +72,7 @@ export async function startApi(
         now: () => new Date(),
         events,
         live,
+        ingest,
         replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
         enqueueOutbound: async (messageId) => {
           await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
@@ -88,6 +91,7 @@ export async function startApi(
       await webhooks.stop();
       live.close();
       await app.close();
+      await ingest.close();
       await events.close();
       await queues.close();
     },

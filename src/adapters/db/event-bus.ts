@@ -64,9 +64,10 @@ export async function createEventBus(
 }
 
 /**
- * A notice is one event, or — when the database announces many chats at once (a revoke moves
- * thousands) — one event type for a list of chats, `chatIds`, which becomes one event per
- * chat, with ids derived from the notice's so every process derives the same.
+ * A notice is one event, or — when the database announces many at once (a revoke moves
+ * thousands of chats, an ingest batch stores hundreds of messages) — one event type for a list
+ * of chats, `chatIds` (with `messageIds` beside it for messages), which becomes one event per
+ * item, with ids derived from the notice's so every process derives the same.
  */
 export function parseNotice(payload: string): ReceivedEvent[] {
   let notice: unknown;
@@ -76,11 +77,27 @@ export function parseNotice(payload: string): ReceivedEvent[] {
     return [];
   }
   if (typeof notice !== 'object' || notice === null) return [];
-  const { chatIds, ...event } = notice as { chatIds?: unknown; id?: unknown };
+  const { chatIds, messageIds, ...event } = notice as {
+    chatIds?: unknown;
+    messageIds?: unknown;
+    id?: unknown;
+  };
   if (typeof event.id !== 'string') return [];
   if (chatIds === undefined) return [event as ReceivedEvent];
   if (!Array.isArray(chatIds)) return [];
-  return chatIds
-    .filter((chatId): chatId is string => typeof chatId === 'string')
-    .map((chatId, i) => ({ ...event, id: `${event.id as string}_${i}`, chatId }) as ReceivedEvent);
+  // `messageIds`, when present, runs beside `chatIds` (message.created).
+  const messages: unknown[] = Array.isArray(messageIds) ? messageIds : [];
+  const id = event.id;
+  return chatIds.flatMap((chatId: unknown, i) => {
+    if (typeof chatId !== 'string') return [];
+    const messageId = messages[i];
+    return [
+      {
+        ...event,
+        id: `${id}_${i}`,
+        chatId,
+        ...(typeof messageId === 'string' ? { messageId } : {}),
+      } as ReceivedEvent,
+    ];
+  });
 }

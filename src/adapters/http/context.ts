@@ -1,3 +1,4 @@
+import type { IngestPipeline } from '../db/ingest-pipeline.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
@@ -22,6 +23,8 @@ export interface HttpDeps {
   events: EventPublisher;
   /** This process's open event streams. */
   live: LiveEvents;
+  /** Stores inbound messages of every channel, batched (settles once committed). */
+  ingest: IngestPipeline;
   /** Puts a dead or failed webhook delivery back in line; false if there is no such one. */
   replayDelivery(workspaceId: string, webhookId: string, deliveryId: string): Promise<boolean>;
 }

@@ -14,6 +14,19 @@ export interface InboundMessage {
   contact: { name: string; phone: string | null; email: string | null };
   text: string;
   sentAt: Date;
+  /** A group chat (WhatsApp groups): the contact is the group, the sender one of its members. */
+  isGroup?: boolean;
+  /** Who sent it, where that is not the chat's contact (a group member). */
+  senderExternalId?: string | null;
+  /** What was attached: metadata only, the media itself stays with the provider. */
+  media?: MediaMetadata | null;
+}
+
+export interface MediaMetadata {
+  type: string;
+  mimetype: string | null;
+  filename: string | null;
+  size: number | null;
 }
 
 /** Phone numbers are stored as digits (E.164 without '+'), as providers send them. */

@@ -25,6 +25,20 @@ describe('parseNotice', () => {
     expect(parseNotice(JSON.stringify(notice))).toEqual(events);
   });
 
+  it('zips messageIds beside chatIds into message.created events', () => {
+    const notice = {
+      id: 'evt_m',
+      type: 'message.created',
+      workspaceId: 'w',
+      chatIds: ['a', 'a'],
+      messageIds: ['m1', 'm2'],
+    };
+    expect(parseNotice(JSON.stringify(notice))).toEqual([
+      { id: 'evt_m_0', type: 'message.created', workspaceId: 'w', chatId: 'a', messageId: 'm1' },
+      { id: 'evt_m_1', type: 'message.created', workspaceId: 'w', chatId: 'a', messageId: 'm2' },
+    ]);
+  });
+
   it('drops what is not an event: bad JSON, no id, chatIds that are not a list', () => {
     expect(parseNotice('{nope')).toEqual([]);
     expect(parseNotice('null')).toEqual([]);

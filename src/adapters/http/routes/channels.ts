@@ -8,7 +8,7 @@ import { phoneSchema } from '../../../core/chats/inbound-message.js';
 import { checkChannel, type OwnerRef } from '../../../core/access/index.js';
 import { ownerRef } from '../../db/access/load-access.js';
 import { writeAudit } from '../../db/audit.js';
-import { ingestMessage } from '../../db/ingest.js';
+import { isTransient } from '../../db/ingest-pipeline.js';
 import { requireMember, type HttpDeps } from '../context.js';
 import { id, personName, wsParams } from '../schemas.js';
 import { verifySignature } from '../signature.js';
@@ -217,28 +217,28 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
           });
         }
         const m = parsed.data;
-        const result = await ingestMessage(deps.db, {
-          workspaceId: channel.workspace_id,
-          channelId: channel.id,
-          externalChatId: m.chatId,
-          providerMessageId: m.messageId,
-          contact: {
-            name: m.contact.name,
-            phone: m.contact.phone ?? null,
-            email: m.contact.email ?? null,
-          },
-          text: m.text,
-          sentAt: new Date(m.sentAt),
-        });
-        if (!result.duplicate) {
-          const ids = { workspaceId: channel.workspace_id, chatId: result.chatId };
-          if (result.newChat) await deps.events.publish({ type: 'chat.created', ...ids });
-          await deps.events.publish({
-            type: 'message.created',
-            ...ids,
-            messageId: result.messageId,
+        // Acknowledged only once stored: a sender that gets no 202 sends again.
+        const result = await deps.ingest
+          .submit({
+            workspaceId: channel.workspace_id,
+            channelId: channel.id,
+            externalChatId: m.chatId,
+            providerMessageId: m.messageId,
+            contact: {
+              name: m.contact.name,
+              phone: m.contact.phone ?? null,
+              email: m.contact.email ?? null,
+            },
+            text: m.text,
+            sentAt: new Date(m.sentAt),
+          })
+          .catch((error: unknown) => {
+            throw isTransient(error)
+              ? new AppError('unavailable', 'the message could not be stored now; send it again', {
+                  cause: error,
+                })
+              : error;
           });
-        }
         return reply.status(202).send({ accepted: true as const, duplicate: result.duplicate });
       },
     );
