@@ -7,6 +7,7 @@ import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { EventStreamHub } from './adapters/http/event-stream.js';
 import { createEventBus } from './adapters/db/event-bus.js';
 import { createIngestPipeline } from './adapters/db/ingest-pipeline.js';
+import { routeNewChats } from './adapters/db/routing.js';
 import { lockDataDir, loadOrCreatePlatformToken } from './adapters/local/data-dir.js';
 import { createQueueBackend } from './adapters/queue/backend.js';
 import { outboundStore } from './adapters/db/outbound.js';
@@ -116,6 +117,7 @@ async function main(config: Config): Promise<void> {
     cleanups.unshift({ name: 'webhook dispatch', run: () => webhooks.stop() });
 
     const ingest = createIngestPipeline(db, {
+      afterIngest: routeNewChats,
       onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'ingest batch retried'),
     });
     cleanups.unshift({ name: 'ingest pipeline', run: () => ingest.close() });

@@ -71,14 +71,24 @@ export function startWebhooks(
     }
   });
 
-  const dispatch = async (event: ReceivedEvent) => {
-    if (event.type === 'access.changed') return;
-    const hooks = await db
+  type Hook = { id: string; events: string[]; created_by: string | null };
+  /** The active subscriptions of the workspaces of a run of events, in one query. */
+  const subscriptions = async (events: readonly ReceivedEvent[]) => {
+    const workspaces = [...new Set(events.map((e) => e.workspaceId))];
+    const rows = await db
       .selectFrom('webhooks')
-      .select(['id', 'events', 'created_by'])
-      .where('workspace_id', '=', event.workspaceId)
+      .select(['id', 'events', 'created_by', 'workspace_id'])
+      .where('workspace_id', 'in', workspaces)
       .where('status', '=', 'active')
       .execute();
+    const byWorkspace = new Map<string, Hook[]>();
+    for (const row of rows)
+      byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
+    return byWorkspace;
+  };
+
+  const dispatch = async (event: ReceivedEvent, hooks: readonly Hook[]) => {
+    if (event.type === 'access.changed') return;
     const matching = hooks.filter((h) => h.events.includes('*') || h.events.includes(event.type));
     if (!matching.length) return;
     const [loaded, facts] = await Promise.all([
@@ -104,9 +114,30 @@ export function startWebhooks(
     }
   };
   // Events of one process are handled one after another, so deliveries are created in order.
-  let chain: Promise<unknown> = Promise.resolve();
+  // Events that arrive while a run is handled wait and form the next run, whose subscriptions
+  // are read once: a busy workspace (thousands of messages a second) costs one query per run,
+  // not one per event, and a subscription made a moment ago is seen by the next run.
+  let queued: ReceivedEvent[] = [];
+  let draining: Promise<void> | undefined;
+  const drain = async () => {
+    while (queued.length) {
+      const run = queued;
+      queued = [];
+      const hooks = await subscriptions(run).catch((error: unknown) => {
+        options.onError?.(error);
+        return new Map<string, Hook[]>();
+      });
+      for (const event of run) {
+        const forWorkspace = hooks.get(event.workspaceId);
+        if (forWorkspace)
+          await dispatch(event, forWorkspace).catch((error: unknown) => options.onError?.(error));
+      }
+    }
+    draining = undefined;
+  };
   const unsubscribe = bus.subscribe((event) => {
-    chain = chain.then(() => dispatch(event)).catch((error: unknown) => options.onError?.(error));
+    queued.push(event);
+    draining ??= drain();
   });
 
   return {
@@ -124,7 +155,7 @@ export function startWebhooks(
     },
     async stop() {
       unsubscribe();
-      await chain;
+      await draining;
     },
   };
 }

@@ -161,6 +161,16 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
   );
 
+  // Every inbound request needs its channel's secret: kept for a few seconds, so a busy
+  // channel costs no query per message (a disabled channel or new secret applies within 5 s).
+  const inboundChannels = shortLivedCache(5_000, 10_000, (channelId: string) =>
+    deps.db
+      .selectFrom('channel_accounts')
+      .select(['id', 'workspace_id', 'type', 'secret', 'status'])
+      .where('id', '=', channelId)
+      .executeTakeFirst(),
+  );
+
   // The signed inbound route reads its body raw: the signature covers the exact bytes.
   void app.register((scoped, _options, done) => {
     scoped.addContentTypeParser(
@@ -180,11 +190,7 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
       async (request, reply) => {
         const raw = typeof request.body === 'string' ? request.body : '';
-        const channel = await deps.db
-          .selectFrom('channel_accounts')
-          .select(['id', 'workspace_id', 'type', 'secret', 'status'])
-          .where('id', '=', request.params.channelId)
-          .executeTakeFirst();
+        const channel = await inboundChannels.get(request.params.channelId);
         // Unknown channel and bad signature answer alike: nothing tells a prober which ids exist.
         if (!channel || channel.type !== 'webhook' || !channel.secret)
           throw new AppError('unauthorized', 'the signature does not match');
@@ -247,3 +253,31 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
 }
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * Remembers what `load` found for `ttlMs` (not what it did not find: an unknown id costs a
+ * query each time, so probing cannot fill the memory), at most `max` entries.
+ */
+function shortLivedCache<T>(
+  ttlMs: number,
+  max: number,
+  load: (key: string) => Promise<T | undefined>,
+) {
+  const entries = new Map<string, { value: Promise<T | undefined>; until: number }>();
+  return {
+    get(key: string): Promise<T | undefined> {
+      const now = Date.now();
+      const hit = entries.get(key);
+      if (hit && hit.until > now) return hit.value;
+      if (entries.size >= max) entries.clear();
+      const value = load(key);
+      entries.set(key, { value, until: now + ttlMs });
+      // A miss or a failure is not remembered.
+      void value.then(
+        (found) => (found === undefined ? entries.delete(key) : undefined),
+        () => entries.delete(key),
+      );
+      return value;
+    },
+  };
+}

@@ -46,6 +46,15 @@ const chat = z.object({
   lastMessagePreview: z.string(),
 });
 
+/** What routing decided for a new chat, and why (stored with the chat). */
+const routingExplanation = z.object({
+  at: z.string(),
+  rule: z.object({ id: z.string(), name: z.string() }).nullable(),
+  target: z.object({ type: z.enum(['user', 'team']), id: z.string() }).nullable(),
+  strategy: z.enum(['round_robin', 'least_open', 'sticky']).nullable(),
+  reasons: z.array(z.string()),
+});
+
 const message = z.object({
   id: z.string(),
   direction: z.enum(['in', 'out']),
@@ -170,12 +179,30 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   r.get(
     '/v1/workspaces/:ws/chats/:chatId',
-    { schema: { summary: 'One chat', params: chatParams, response: { 200: z.object({ chat }) } } },
+    {
+      schema: {
+        summary: 'One chat, with why it was routed where it was (`routing`, null if never routed)',
+        params: chatParams,
+        response: {
+          200: z.object({ chat: chat.extend({ routing: routingExplanation.nullable() }) }),
+        },
+      },
+    },
     async (request) => {
       const ctx = await requireMember(deps, request, request.params.ws);
       await visibleChat(deps, ctx, request.params.chatId);
+      const { routing } = await deps.db
+        .selectFrom('chats')
+        .select('routing')
+        .where('workspace_id', '=', request.params.ws)
+        .where('id', '=', request.params.chatId)
+        .executeTakeFirstOrThrow();
+      const parsed = routingExplanation.safeParse(routing);
       return redact(ctx.principal, {
-        chat: chatJson(await chatItem(deps.db, request.params.ws, request.params.chatId)),
+        chat: {
+          ...chatJson(await chatItem(deps.db, request.params.ws, request.params.chatId)),
+          routing: parsed.success ? parsed.data : null,
+        },
       });
     },
   );

@@ -6,6 +6,7 @@ import { eventRoutes } from './events.js';
 import { webhookRoutes } from './webhooks.js';
 import { peopleRoutes } from './people.js';
 import { platformRoutes } from './platform.js';
+import { routingRoutes } from './routing.js';
 import { teamAndRoleRoutes } from './teams-roles.js';
 
 /** Every route of shared/API.md that this server implements. */
@@ -18,4 +19,5 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   chatActionRoutes(app, deps);
   eventRoutes(app, deps);
   webhookRoutes(app, deps);
+  routingRoutes(app, deps);
 }

@@ -383,7 +383,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   async function loadTarget(workspaceId: string, userId: string) {
     const target = await deps.db
       .selectFrom('memberships')
-      .select(['user_id', 'role', 'status', 'restrictions'])
+      .select(['user_id', 'role', 'status', 'restrictions', 'capacity'])
       .where('workspace_id', '=', workspaceId)
       .where('user_id', '=', userId)
       .executeTakeFirst();
@@ -408,13 +408,19 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/v1/workspaces/:ws/members/:userId',
     {
       schema: {
-        summary: 'Change a member’s role or restrictions',
+        summary:
+          'Change a member’s role, restrictions or routing capacity (most open chats routed to them; null: no limit)',
         params: memberParams,
         body: z
-          .object({ role: id.optional(), restrictions: restrictionsSchema.optional() })
-          .refine((b) => b.role !== undefined || b.restrictions !== undefined, {
-            message: 'send role or restrictions',
-          }),
+          .object({
+            role: id.optional(),
+            restrictions: restrictionsSchema.optional(),
+            capacity: z.number().int().min(0).max(100_000).nullable().optional(),
+          })
+          .refine(
+            (b) => b.role !== undefined || b.restrictions !== undefined || b.capacity !== undefined,
+            { message: 'send role, restrictions or capacity' },
+          ),
         response: { 200: z.object({ member }) },
       },
     },
@@ -432,7 +438,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           activeOwnerCount,
         });
       }
-      if (body.restrictions !== undefined) {
+      if (body.restrictions !== undefined || body.capacity !== undefined) {
         assertMayActOnMember(principal, {
           action: 'restrict',
           target: { userId, role: target.role, status: target.status },
@@ -447,6 +453,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
             ...(body.restrictions !== undefined
               ? { restrictions: JSON.stringify(body.restrictions) }
               : {}),
+            ...(body.capacity !== undefined ? { capacity: body.capacity } : {}),
             updated_at: sql`now()`,
           })
           .where('workspace_id', '=', ws)
@@ -458,10 +465,15 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
           action: 'member.update',
           targetType: 'member',
           targetId: userId,
-          before: { role: target.role, restrictions: parseStoredRestrictions(target.restrictions) },
+          before: {
+            role: target.role,
+            restrictions: parseStoredRestrictions(target.restrictions),
+            capacity: target.capacity,
+          },
           after: {
             role: body.role ?? target.role,
             restrictions: body.restrictions ?? parseStoredRestrictions(target.restrictions),
+            capacity: body.capacity === undefined ? target.capacity : body.capacity,
           },
         });
       });
