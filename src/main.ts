@@ -118,6 +118,7 @@ async function main(config: Config): Promise<void> {
 
     const ingest = createIngestPipeline(db, {
       afterIngest: routeNewChats,
+      onAfterIngestError: (error) => logger.error({ err: error }, 'routing of new chats failed'),
       onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'ingest batch retried'),
     });
     cleanups.unshift({ name: 'ingest pipeline', run: () => ingest.close() });

@@ -8,6 +8,7 @@ import { buildServer, type App } from '../../src/adapters/http/server.js';
 import { EventStreamHub } from '../../src/adapters/http/event-stream.js';
 import { createEventBus } from '../../src/adapters/db/event-bus.js';
 import { createIngestPipeline } from '../../src/adapters/db/ingest-pipeline.js';
+import { routeNewChats } from '../../src/adapters/db/routing.js';
 import { sign } from '../../src/adapters/http/signature.js';
 import { createQueueBackend, type QueueBackend } from '../../src/adapters/queue/backend.js';
 import { enqueue, startWorker } from '../../src/jobs/define-job.js';
@@ -60,7 +61,7 @@ export async function startApi(
     attempts: options.webhookAttempts ?? 4,
     timeoutMs: 2_000,
   });
-  const ingest = createIngestPipeline(t.db);
+  const ingest = createIngestPipeline(t.db, { afterIngest: routeNewChats });
   const app = await buildServer({
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},

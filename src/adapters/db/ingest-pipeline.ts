@@ -26,6 +26,8 @@ export interface IngestPipelineOptions {
   concurrency?: number;
   retryForMs?: number;
   afterIngest?: AfterIngest;
+  /** `afterIngest` failed: its writes were undone, the messages are stored all the same. */
+  onAfterIngestError?: (error: unknown) => void;
   onRetry?: (error: unknown, attempt: number) => void;
 }
 
@@ -78,6 +80,7 @@ export function createIngestPipeline(
           db,
           batch.map((p) => p.message),
           options.afterIngest,
+          options.onAfterIngestError,
         );
         batch.forEach((p, i) => {
           const result = results[i];

@@ -53,6 +53,7 @@ export async function ingestBatch(
   db: Database,
   batch: readonly InboundMessage[],
   afterIngest?: AfterIngest,
+  onAfterIngestError?: (error: unknown) => void,
 ): Promise<IngestResult[]> {
   if (batch.length === 0) return [];
   return db.transaction().execute(async (trx) => {
@@ -105,7 +106,18 @@ export async function ingestBatch(
         }
         results[index] = { duplicate: false, chatId: chat.id, messageId, newChat };
       }
-      if (afterIngest && created.length) await afterIngest(trx, created);
+      if (afterIngest && created.length) {
+        // Routing must never cost a message: if it fails (a bug, a rule it cannot read), its
+        // writes are undone and the chats wait unassigned in HQ's queue, stored all the same.
+        await sql`savepoint after_ingest`.execute(trx);
+        try {
+          await afterIngest(trx, created);
+          await sql`release savepoint after_ingest`.execute(trx);
+        } catch (error) {
+          await sql`rollback to savepoint after_ingest`.execute(trx);
+          onAfterIngestError?.(error);
+        }
+      }
       await announce(trx, batch, results);
     }
 

@@ -25,10 +25,15 @@ type RuleRow = {
   enabled: boolean;
 };
 
-/** A stored rule as the routing core reads it (`match` holds conditions and the sticky fallback). */
+/**
+ * A stored rule as the routing core reads it (`match` holds conditions and the sticky
+ * fallback). One that no longer passes validation (say the regex guard was tightened since it
+ * was saved) is read as disabled, with the problem in its name, so it shows in every
+ * explanation and in the API instead of stopping routing for the whole workspace.
+ */
 export function toRule(row: RuleRow): RoutingRule {
   const match = (row.match ?? {}) as { conditions?: unknown; stickyFallback?: unknown };
-  return routingRuleSchema.parse({
+  const parsed = routingRuleSchema.safeParse({
     id: row.id,
     position: row.position,
     name: row.name,
@@ -41,6 +46,21 @@ export function toRule(row: RuleRow): RoutingRule {
         : { type: 'user', userId: row.target_id },
     strategy: row.strategy,
   });
+  if (parsed.success) return parsed.data;
+  const problem = parsed.error.issues[0]?.message ?? 'invalid';
+  return {
+    id: row.id,
+    position: row.position,
+    name: `${row.name} (unreadable, not applied: ${problem})`.slice(0, 300),
+    enabled: false,
+    conditions: [],
+    stickyFallback: 'least_open',
+    target:
+      row.target_type === 'team'
+        ? { type: 'team', teamId: row.target_id }
+        : { type: 'user', userId: row.target_id },
+    strategy: 'round_robin',
+  };
 }
 
 export async function loadRules(db: Queryable, workspaceIds: readonly string[]) {

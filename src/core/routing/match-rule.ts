@@ -1,6 +1,6 @@
 import type { ChatFacts } from '../access/index.js';
 import type { ContactField, RoutingCondition, RoutingRuleSpec } from './rules.js';
-import { compileRoutingPattern } from './safe-regex.js';
+import { cachedRoutingPattern } from './safe-regex.js';
 import { WORD_CHARS } from './word-chars.js';
 
 /** The contact of a new chat, as routing conditions read it. */
@@ -149,7 +149,7 @@ function matchKeyword(keyword: string, text: string): ConditionOutcome {
 function matchRegex(pattern: string, caseSensitive: boolean, text: string): ConditionOutcome {
   const shown = `/${pattern}/${caseSensitive ? '' : 'i'}`;
   // Stored rules were checked at creation; one stored before a stricter guard never matches.
-  const compiled = compileRoutingPattern(pattern, { caseSensitive });
+  const compiled = cachedRoutingPattern(pattern, { caseSensitive });
   if (!compiled.ok) {
     return {
       matched: false,

@@ -69,6 +69,26 @@ export function compileRoutingPattern(
   }
 }
 
+const MAX_CACHED_PATTERNS = 1000;
+const compiledPatterns = new Map<string, CompiledPattern>();
+
+/**
+ * `compileRoutingPattern`, remembered: every new chat runs the same few rules, and compiling
+ * costs more than matching. The memo is bounded and only ever holds pure results.
+ */
+export function cachedRoutingPattern(
+  source: string,
+  options: { caseSensitive?: boolean } = {},
+): CompiledPattern {
+  const key = `${options.caseSensitive ? 's' : 'i'}:${source}`;
+  const hit = compiledPatterns.get(key);
+  if (hit) return hit;
+  if (compiledPatterns.size >= MAX_CACHED_PATTERNS) compiledPatterns.clear();
+  const compiled = compileRoutingPattern(source, options);
+  compiledPatterns.set(key, compiled);
+  return compiled;
+}
+
 /** Why `source` cannot be a routing pattern, or undefined when it can. */
 export function routingPatternProblem(source: string): string | undefined {
   const compiled = compileRoutingPattern(source);
@@ -272,7 +292,16 @@ function nativeCharTest(source: string, flags: string): CharTest {
   } catch (error) {
     throw new PatternProblem(`has an invalid "${source}" (${messageOf(error)})`);
   }
-  return (x) => re.test(x);
+  // Messages use few distinct characters: remember the answers (up to a bound).
+  const known = new Map<string, boolean>();
+  return (x) => {
+    let answer = known.get(x);
+    if (answer === undefined) {
+      answer = re.test(x);
+      if (known.size < 512) known.set(x, answer);
+    }
+    return answer;
+  };
 }
 
 const escapeSyntax = (c: string) => c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');

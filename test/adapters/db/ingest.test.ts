@@ -165,6 +165,33 @@ describe('ingestBatch', () => {
     });
   });
 
+  it('stores the messages even when what runs after them (routing) fails, undoing only its writes', async () => {
+    const { ws, message, count } = await workspace();
+    const errors: unknown[] = [];
+    const [r] = await ingestBatch(
+      t.db,
+      [message()],
+      async (trx, created) => {
+        expect(created).toHaveLength(1);
+        await sql`update chats set last_message_preview = 'routed' where workspace_id = ${ws}`.execute(
+          trx,
+        );
+        // An SQL error aborts the transaction: only a savepoint lets the messages commit.
+        await sql`select 1 / 0`.execute(trx);
+      },
+      (error) => errors.push(error),
+    );
+    expect(errors).toHaveLength(1);
+    expect(r?.duplicate).toBe(false);
+    expect(await count('messages')).toBe(1);
+    const chat = await t.db
+      .selectFrom('chats')
+      .select(['last_message_preview', 'assignee_user_id'])
+      .where('id', '=', r?.chatId ?? '')
+      .executeTakeFirstOrThrow();
+    expect(chat.last_message_preview).not.toBe('routed');
+  });
+
   it('stores each message once when batches with the same messages race', async () => {
     const { message, count } = await workspace();
     const messages = Array.from({ length: 200 }, (_, i) =>

@@ -239,6 +239,29 @@ describe('routing new chats', () => {
     expect(again.routing.strategy).toBe('sticky');
   });
 
+  it('a stored rule that no longer validates is shown disabled and does not stop routing', async () => {
+    await t.db
+      .insertInto('routing_rules')
+      .values({
+        id: 'rule_legacy',
+        workspace_id: ws,
+        position: 99,
+        name: 'Legacy',
+        match: JSON.stringify({ conditions: [{ kind: 'regex', pattern: '(a+)+$' }] }),
+        target_type: 'team',
+        target_id: teamId,
+        strategy: 'round_robin',
+      })
+      .execute();
+    const list = await call('GET', `/v1/workspaces/${ws}/routing-rules`, { token: as('owner') });
+    const legacy = list.body.items.find((r: { id: string }) => r.id === 'rule_legacy');
+    expect(legacy.enabled).toBe(false);
+    expect(legacy.name).toMatch(/unreadable, not applied/);
+    const chat = await newChat('hello from a VIP', { name: 'W', email: 'x@vip.test' });
+    expect(chat.assignee).toEqual({ type: 'user', id: user.ann });
+    await t.db.deleteFrom('routing_rules').where('id', '=', 'rule_legacy').execute();
+  });
+
   it('tells the chosen responder on their stream, and not an agent outside the chat', async () => {
     const path = `/v1/workspaces/${ws}/events`;
     const ann = await openStream(api.base, path, as('ann'));
