@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { sign } from '../src/adapters/http/signature.js';
+import { percentile } from './stats.js';
 
 /**
  * Ingest workload (issue 6): the real server (`src/main.ts`, a child process on the bench's
@@ -21,10 +22,7 @@ export interface IngestResult {
   sampleChecked: number;
 }
 
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
+const pct = percentile;
 
 // node:http with keep-alive: the senders must not be the bottleneck (fetch managed ~3,000
 // requests/s here against a server that only answers 202, http.request ~14,000).

@@ -7,6 +7,7 @@ import { recordJob } from '../src/adapters/db/jobs.js';
 import { reassignInput, reassignStore } from '../src/adapters/db/job-stores.js';
 import { buildPrincipal } from '../src/core/access/index.js';
 import { revokeMember } from '../src/core/people/revoke-member.js';
+import { percentile } from './stats.js';
 
 /**
  * Revoke workload (issue 5): a member with 100k assigned chats is revoked; measures chats/s
@@ -21,10 +22,7 @@ export interface RevokeResult {
   listSamplesDuring: number;
 }
 
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
+const pct = percentile;
 
 export async function revokeWorkload(
   db: Database,

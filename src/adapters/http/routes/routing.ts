@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { checkPermission, type Principal } from '../../../core/access/index.js';
 import { AppError } from '../../../core/errors.js';
@@ -12,6 +12,7 @@ import {
 } from '../../../core/routing/index.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
+import type { DB } from '../../db/schema.js';
 import { loadRules, toRule } from '../../db/routing.js';
 import { requireMember, type HttpDeps } from '../context.js';
 import { id, wsParams } from '../schemas.js';
@@ -66,6 +67,10 @@ async function assertTarget(db: Database, ws: string, spec: RoutingRuleSpec) {
     });
 }
 
+/** One writer of a workspace's rule order at a time (positions stay 0…n-1). */
+const lockRuleOrder = (trx: Transaction<DB>, ws: string) =>
+  sql`select pg_advisory_xact_lock(hashtext(${`routing-rules:${ws}`}))`.execute(trx);
+
 const columns = (spec: RoutingRuleSpec) => ({
   name: spec.name,
   enabled: spec.enabled,
@@ -119,8 +124,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const { position, ...spec } = request.body;
       await assertTarget(deps.db, ws, spec);
       const row = await deps.db.transaction().execute(async (trx) => {
-        // One writer of a workspace's order at a time.
-        await sql`select pg_advisory_xact_lock(hashtext(${`routing-rules:${ws}`}))`.execute(trx);
+        await lockRuleOrder(trx, ws);
         const { n } = await trx
           .selectFrom('routing_rules')
           .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -198,7 +202,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const { principal } = await requireMember(deps, request, ws);
       requireSettings(principal);
       await deps.db.transaction().execute(async (trx) => {
-        await sql`select pg_advisory_xact_lock(hashtext(${`routing-rules:${ws}`}))`.execute(trx);
+        await lockRuleOrder(trx, ws);
         const gone = await trx
           .deleteFrom('routing_rules')
           .where('workspace_id', '=', ws)
@@ -240,7 +244,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
       requireSettings(principal);
       const { ids } = request.body;
       await deps.db.transaction().execute(async (trx) => {
-        await sql`select pg_advisory_xact_lock(hashtext(${`routing-rules:${ws}`}))`.execute(trx);
+        await lockRuleOrder(trx, ws);
         const existing = await trx
           .selectFrom('routing_rules')
           .select('id')
