@@ -79,7 +79,10 @@ export async function revokeWorkload(
     while (running) during.push(await listOnce());
   })();
   const started = performance.now();
-  const result = await revokeMember(reassignStore(db), input, { batchSize: options.batchSize });
+  const result = await revokeMember(reassignStore(db), input, {
+    batchSize: options.batchSize,
+    lanes: Number(process.env.BENCH_LANES ?? 2),
+  });
   const seconds = (performance.now() - started) / 1000;
   running = false;
   await sampler;

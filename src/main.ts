@@ -16,6 +16,9 @@ import { deliverOutboundJob } from './jobs/deliver-outbound.js';
 import { enqueue, startWorker } from './jobs/define-job.js';
 import { startBackgroundWork } from './jobs/background.js';
 import { startWebhooks } from './jobs/webhooks.js';
+import { whatsappReplies } from './jobs/whatsapp-send.js';
+import { isAccountStopped } from './adapters/whatsapp/account-store.js';
+import { startWhatsappAccounts } from './adapters/whatsapp/start-accounts.js';
 
 /**
  * The one composition root: read config, build adapters, start. Shutdown runs in the
@@ -74,9 +77,17 @@ async function main(config: Config): Promise<void> {
     cleanups.unshift({ name: 'job queues', run: () => queues.close() });
     logger.info(`job queue: BullMQ on ${queues.kind === 'redis' ? 'Redis' : 'PostgreSQL'}`);
 
+    // WhatsApp replies are sent by the node running the account (jobs/whatsapp-send.ts).
+    const replies = whatsappReplies({
+      queues,
+      store: outboundStore(db),
+      accountStopped: (channelId) => isAccountStopped(db, channelId),
+      onError: (error) => logger.warn({ err: error }, 'WhatsApp replies'),
+    });
     const outbound = {
       ...outboundStore(db),
       postSigned: (url: string, secret: string, body: string) => postSigned(url, secret, body),
+      handOff: replies.handOff,
     };
     const deliverJob = deliverOutboundJob(outbound);
     const deliverWorker = startWorker(queues, deliverJob);
@@ -123,6 +134,20 @@ async function main(config: Config): Promise<void> {
     });
     cleanups.unshift({ name: 'ingest pipeline', run: () => ingest.close() });
 
+    // Each WhatsApp account runs on one node at a time (its lease); see adapters/whatsapp/.
+    const whatsapp = startWhatsappAccounts({
+      db,
+      ingest,
+      events,
+      companion: replies.companion,
+      log: logger,
+      databaseUrl,
+      redisUrl: config.redisUrl,
+      dataDir: config.dataDir,
+      chromiumPath: config.chromiumPath,
+    });
+    cleanups.unshift({ name: 'WhatsApp accounts', run: () => whatsapp.close() });
+
     const app = await buildServer({
       loggerInstance: logger,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -137,6 +162,7 @@ async function main(config: Config): Promise<void> {
           live,
           ingest,
           replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
+          whatsapp: whatsapp.accounts,
           enqueueOutbound: async (messageId) => {
             await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
           },

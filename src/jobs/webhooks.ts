@@ -1,7 +1,7 @@
 import { DelayedError, type Worker } from 'bullmq';
 import { z } from 'zod';
 import { allows, buildPrincipal, redact } from '../core/access/index.js';
-import type { ChatEvent, ReceivedEvent } from '../core/events/events.js';
+import { isChatEvent, type ChatEvent, type ReceivedEvent } from '../core/events/events.js';
 import { deliverWebhook } from '../core/webhooks/deliver-webhook.js';
 import { loadWorkspaceAccess } from '../adapters/db/access/load-access.js';
 import type { Database } from '../adapters/db/database.js';
@@ -87,12 +87,11 @@ export function startWebhooks(
     return byWorkspace;
   };
 
-  const dispatch = async (event: ReceivedEvent, hooks: readonly Hook[]) => {
-    if (event.type === 'access.changed') return;
+  const dispatch = async (event: ChatEvent & { id: string }, hooks: readonly Hook[]) => {
     const matching = hooks.filter((h) => h.events.includes('*') || h.events.includes(event.type));
     if (!matching.length) return;
     const [loaded, facts] = await Promise.all([
-      loadEventPayload(db, event as ChatEvent),
+      loadEventPayload(db, event),
       loadWorkspaceAccess(db, event.workspaceId),
     ]);
     if (!loaded) return;
@@ -117,7 +116,7 @@ export function startWebhooks(
   // Events that arrive while a run is handled wait and form the next run, whose subscriptions
   // are read once: a busy workspace (thousands of messages a second) costs one query per run,
   // not one per event, and a subscription made a moment ago is seen by the next run.
-  let queued: ReceivedEvent[] = [];
+  let queued: Array<ChatEvent & { id: string }> = [];
   let draining: Promise<void> | undefined;
   const drain = async () => {
     while (queued.length) {
@@ -136,6 +135,8 @@ export function startWebhooks(
     draining = undefined;
   };
   const unsubscribe = bus.subscribe((event) => {
+    // Only chat events become webhooks (not access changes, not a channel's status or QR).
+    if (!isChatEvent(event)) return;
     queued.push(event);
     draining ??= drain();
   });

@@ -15,6 +15,11 @@ import { enqueue, startWorker } from '../../src/jobs/define-job.js';
 import { deliverOutboundJob } from '../../src/jobs/deliver-outbound.js';
 import { startBackgroundWork } from '../../src/jobs/background.js';
 import { startWebhooks } from '../../src/jobs/webhooks.js';
+import { whatsappReplies } from '../../src/jobs/whatsapp-send.js';
+import { WhatsappAccounts } from '../../src/adapters/whatsapp/accounts.js';
+import { isAccountStopped } from '../../src/adapters/whatsapp/account-store.js';
+import { createPostgresLeases } from '../../src/adapters/whatsapp/lease.js';
+import type { WhatsappClientFactory } from '../../src/adapters/whatsapp/whatsapp-channel.js';
 import type { TestDatabase } from './database.js';
 
 /**
@@ -26,7 +31,18 @@ export interface RunningApi {
   platformToken: string;
   app: App;
   queues: QueueBackend;
+  /** With `options.whatsapp`: this "node"'s WhatsApp accounts. */
+  whatsapp: WhatsappAccounts | undefined;
   close(): Promise<void>;
+}
+
+/** WhatsApp accounts on fake clients (no browser); leases on PostgreSQL advisory locks. */
+export interface TestWhatsappOptions {
+  createClient: WhatsappClientFactory;
+  leaseRetryMs?: number;
+  reconcileEveryMs?: number;
+  sendAttempts?: number;
+  sendBackoffMs?: number;
 }
 
 export async function startApi(
@@ -36,6 +52,7 @@ export async function startApi(
     batchSize?: number;
     webhookAttempts?: number;
     redisUrl?: string;
+    whatsapp?: TestWhatsappOptions;
   } = {},
 ): Promise<RunningApi> {
   const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
@@ -44,9 +61,17 @@ export async function startApi(
       ? { kind: 'redis', url: options.redisUrl, prefix: `sbtest-${randomBytes(4).toString('hex')}` }
       : { kind: 'postgres', url: t.url, schema: `bullmq_${randomBytes(4).toString('hex')}` },
   );
+  const replies = whatsappReplies({
+    queues,
+    store: outboundStore(t.db),
+    accountStopped: (channelId) => isAccountStopped(t.db, channelId),
+    attempts: options.whatsapp?.sendAttempts,
+    backoffMs: options.whatsapp?.sendBackoffMs,
+  });
   const outbound = {
     ...outboundStore(t.db),
     postSigned: (url: string, secret: string, body: string) => postSigned(url, secret, body, 2_000),
+    handOff: replies.handOff,
   };
   const deliverJob = deliverOutboundJob(outbound);
   startWorker(queues, deliverJob);
@@ -62,6 +87,25 @@ export async function startApi(
     timeoutMs: 2_000,
   });
   const ingest = createIngestPipeline(t.db, { afterIngest: routeNewChats });
+  const leases = options.whatsapp
+    ? createPostgresLeases({ connectionString: t.url, heartbeatMs: 500 })
+    : undefined;
+  const whatsapp =
+    options.whatsapp && leases
+      ? new WhatsappAccounts({
+          db: t.db,
+          leases,
+          ingest,
+          events,
+          createClient: options.whatsapp.createClient,
+          companion: replies.companion,
+          log: { debug: () => undefined, info: () => undefined, warn: () => undefined },
+          leaseRetryMs: options.whatsapp.leaseRetryMs ?? 100,
+          reconcileEveryMs: options.whatsapp.reconcileEveryMs ?? 60_000,
+          restartDelayMs: null,
+        })
+      : undefined;
+  whatsapp?.start();
   const app = await buildServer({
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},
@@ -75,6 +119,7 @@ export async function startApi(
         live,
         ingest,
         replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
+        whatsapp,
         enqueueOutbound: async (messageId) => {
           await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
         },
@@ -87,11 +132,14 @@ export async function startApi(
     platformToken,
     app,
     queues,
+    whatsapp,
     async close() {
       await stopBackground();
       await webhooks.stop();
       live.close();
       await app.close();
+      await whatsapp?.close();
+      await leases?.close();
       await ingest.close();
       await events.close();
       await queues.close();

@@ -144,6 +144,7 @@ export async function ingestBatch(
   });
 }
 
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 const messageKey = (channelId: string, providerId: string) => `${channelId}\u0000${providerId}`;
 const chatKey = (channelId: string, externalId: string) => `${channelId}\u0000${externalId}`;
 
@@ -189,8 +190,10 @@ async function upsertContacts(
     else bare.push(m);
   }
 
+  // Rows go in key order: concurrent batches then lock the same rows in the same order and
+  // wait for each other instead of deadlocking.
   if (byPhone.size) {
-    const rows = [...byPhone.values()];
+    const rows = [...byPhone.entries()].sort(byKey).map(([, m]) => m);
     // One email per statement: two new contacts must not both take it.
     const emailTaken = new Set<string>();
     const emails = rows.map((m) => {
@@ -219,7 +222,7 @@ async function upsertContacts(
   }
 
   if (byEmail.size) {
-    const rows = [...byEmail.values()];
+    const rows = [...byEmail.entries()].sort(byKey).map(([, m]) => m);
     const { rows: stored } = await sql<{ id: string; workspace_id: string; email: string }>`
       insert into contacts as c (id, workspace_id, name, email)
       select * from unnest(${rows.map(() => newId('ct'))}::text[], ${rows.map((m) => m.workspaceId)}::text[],
@@ -295,7 +298,7 @@ async function upsertChats(
     const current = newest.get(key);
     if (!current || m.sentAt >= current.sentAt) newest.set(key, m);
   }
-  const rows = [...newest.entries()].map(([key, m]) => ({
+  const rows = [...newest.entries()].sort(byKey).map(([key, m]) => ({
     m,
     id: newId('chat'),
     contactId: contacts.get(key) ?? '',
@@ -326,30 +329,39 @@ async function upsertChats(
   );
 }
 
-/** Inserts the messages; one another process stored meanwhile is left to it (not returned). */
+/**
+ * Inserts the messages; one another process stored meanwhile is left to it (not returned). A
+ * message the account wrote itself (`fromMe`, e.g. typed on the WhatsApp phone) is stored as
+ * outgoing and sent.
+ */
 async function insertMessages(
   trx: Transaction<DB>,
   batch: readonly InboundMessage[],
   chats: Map<string, StoredChat>,
 ): Promise<Map<string, string>> {
-  const rows = batch.map((m) => ({
-    m,
-    id: newId('msg'),
-    chatId: chats.get(chatKey(m.channelId, m.externalChatId))?.id ?? '',
-  }));
+  const rows = batch
+    .map((m): [string, InboundMessage] => [messageKey(m.channelId, m.providerMessageId), m])
+    .sort(byKey)
+    .map(([, m]) => ({
+      m,
+      id: newId('msg'),
+      chatId: chats.get(chatKey(m.channelId, m.externalChatId))?.id ?? '',
+    }));
   const { rows: stored } = await sql<{
     id: string;
     channel_id: string;
     provider_message_id: string;
   }>`
     insert into messages (id, workspace_id, chat_id, channel_id, provider_message_id, direction, text, sender_external_id, media, status, sent_at)
-    select v.id, v.workspace_id, v.chat_id, v.channel_id, v.pid, 'in', v.text, v.sender, v.media, 'received', v.sent_at
+    select v.id, v.workspace_id, v.chat_id, v.channel_id, v.pid,
+           case when v.from_me then 'out' else 'in' end, v.text, v.sender, v.media,
+           case when v.from_me then 'sent' else 'received' end, v.sent_at
     from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.m.workspaceId)}::text[], ${rows.map((r) => r.chatId)}::text[],
                 ${rows.map((r) => r.m.channelId)}::text[], ${rows.map((r) => r.m.providerMessageId)}::text[],
                 ${rows.map((r) => r.m.text)}::text[], ${rows.map((r) => r.m.senderExternalId ?? null)}::text[],
                 ${rows.map((r) => (r.m.media ? JSON.stringify(r.m.media) : null))}::jsonb[],
-                ${rows.map((r) => r.m.sentAt.toISOString())}::timestamptz[])
-         as v(id, workspace_id, chat_id, channel_id, pid, text, sender, media, sent_at)
+                ${rows.map((r) => r.m.sentAt.toISOString())}::timestamptz[], ${rows.map((r) => r.m.fromMe === true)}::boolean[])
+         as v(id, workspace_id, chat_id, channel_id, pid, text, sender, media, sent_at, from_me)
     on conflict (channel_id, provider_message_id) do nothing
     returning id, channel_id, provider_message_id
   `.execute(trx);

@@ -1,7 +1,10 @@
 import type { DeliverOutboundDeps, OutboundMessage } from '../../core/chats/deliver-outbound.js';
+import type { SendThroughAccountDeps } from '../../core/chats/send-through-account.js';
 import type { Database } from './database.js';
 
-export function outboundStore(db: Database): Pick<DeliverOutboundDeps, 'load' | 'markStatus'> {
+export function outboundStore(
+  db: Database,
+): Pick<DeliverOutboundDeps, 'load' | 'markStatus'> & Pick<SendThroughAccountDeps, 'markSent'> {
   return {
     async load(messageId) {
       const row = await db
@@ -49,6 +52,15 @@ export function outboundStore(db: Database): Pick<DeliverOutboundDeps, 'load' | 
       await db
         .updateTable('messages')
         .set({ status })
+        .where('id', '=', messageId)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+    /** The provider's id replaces our placeholder, so its acks (sent, delivered, read) find it. */
+    async markSent(messageId, providerMessageId) {
+      await db
+        .updateTable('messages')
+        .set({ status: 'sent', provider_message_id: providerMessageId })
         .where('id', '=', messageId)
         .where('status', '=', 'pending')
         .execute();

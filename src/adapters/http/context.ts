@@ -27,6 +27,13 @@ export interface HttpDeps {
   ingest: IngestPipeline;
   /** Puts a dead or failed webhook delivery back in line; false if there is no such one. */
   replayDelivery(workspaceId: string, webhookId: string, deliveryId: string): Promise<boolean>;
+  /** Runs WhatsApp accounts (accounts.ts); absent: this server cannot connect WhatsApp. */
+  whatsapp?: WhatsappControl;
+}
+
+export interface WhatsappControl {
+  /** An account was created or changed here: start it now rather than at the next reconcile. */
+  accountChanged(channelId: string): void;
 }
 
 export interface LiveEvents {

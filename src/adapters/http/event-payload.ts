@@ -1,5 +1,5 @@
 import type { ChatFacts, RedactContext } from '../../core/access/index.js';
-import type { ChatEvent } from '../../core/events/events.js';
+import { isChatEvent, type SwitchboardEvent } from '../../core/events/events.js';
 import { loadChatFacts } from '../db/access/load-access.js';
 import type { Database } from '../db/database.js';
 import { chatItem, chatJson } from './routes/chats.js';
@@ -14,10 +14,12 @@ export interface EventPayload {
   identifiers: RedactContext;
 }
 
+/** Undefined for an event that is not about a chat (access, channel status) or a chat gone. */
 export async function loadEventPayload(
   db: Database,
-  event: ChatEvent,
+  event: SwitchboardEvent,
 ): Promise<EventPayload | undefined> {
+  if (!isChatEvent(event)) return undefined;
   const [chat] = await loadChatFacts(db, event.workspaceId, [event.chatId]);
   if (!chat) return undefined;
   const item = chatJson(await chatItem(db, event.workspaceId, event.chatId));

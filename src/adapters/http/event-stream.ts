@@ -2,12 +2,13 @@ import type { FastifyReply } from 'fastify';
 import {
   allows,
   buildPrincipal,
+  checkChannel,
   redact,
   type Principal,
   type WorkspaceAccessFacts,
 } from '../../core/access/index.js';
 import type { SwitchboardEvent } from '../../core/events/events.js';
-import { loadWorkspaceAccess } from '../db/access/load-access.js';
+import { loadWorkspaceAccess, ownerRef } from '../db/access/load-access.js';
 import type { EventBus } from '../db/event-bus.js';
 import type { Database } from '../db/database.js';
 import { loadEventPayload } from './event-payload.js';
@@ -18,6 +19,8 @@ import type { LiveEvents } from './context.js';
  * decided per connection by the same policy as everything else: only users in the chat's
  * audience receive it, redacted for them. When access changes (suspension, revocation, a new
  * role), the workspace's principals are re-derived and streams of members who lost access end.
+ * A channel's status (and a WhatsApp QR code to scan) goes only to those who may connect
+ * that channel account (`channel.connect`).
  */
 interface Connection {
   userId: string;
@@ -104,12 +107,37 @@ export class EventStreamHub implements LiveEvents {
       }
       return;
     }
+    if (event.type === 'channel.status') return this.channelStatus(event, connections);
     const loaded = await loadEventPayload(this.db, event);
     if (!loaded) return;
     const { chat, body: payload, identifiers } = loaded;
     for (const c of connections) {
       if (!allows(c.principal, 'chat.view', chat)) continue;
       const data = JSON.stringify(redact(c.principal, payload, identifiers));
+      c.reply.raw.write(`event: ${event.type}\ndata: ${data}\n\n`);
+    }
+  }
+
+  private async channelStatus(
+    event: Extract<SwitchboardEvent, { type: 'channel.status' }>,
+    connections: ReadonlySet<Connection>,
+  ): Promise<void> {
+    const row = await this.db
+      .selectFrom('channel_accounts')
+      .select(['id', 'owner_type', 'owner_user_id', 'owner_team_id', 'status', 'qr'])
+      .where('workspace_id', '=', event.workspaceId)
+      .where('id', '=', event.channelId)
+      .executeTakeFirst();
+    if (!row) return;
+    const channel = { id: row.id, workspaceId: event.workspaceId, owner: ownerRef(row) };
+    const data = JSON.stringify({
+      type: event.type,
+      channelId: row.id,
+      status: row.status,
+      ...(row.status === 'qr_pending' && row.qr ? { qr: row.qr } : {}),
+    });
+    for (const c of connections) {
+      if (!checkChannel(c.principal, 'channel.connect', channel).allowed) continue;
       c.reply.raw.write(`event: ${event.type}\ndata: ${data}\n\n`);
     }
   }

@@ -105,6 +105,8 @@ export function createQueueBackend(options: QueueBackendOptions): QueueBackend {
     ) {
       const worker = newWorker(name, processor, workerOptions);
       workers.add(worker);
+      // Workers that come and go (one per WhatsApp account this node runs) are not kept.
+      worker.on('closed', () => workers.delete(worker));
       return worker as Worker<Data, Result>;
     },
     async ping() {

@@ -2,8 +2,11 @@ import { AppError } from '../errors.js';
 
 /**
  * Delivers one reply to its channel: for a webhook channel, a signed POST to the channel's
- * outbound URL. Safe to run twice: a message already sent is not sent again. A refusal
- * the provider will repeat (4xx) fails for good; anything else is retried by the queue.
+ * outbound URL; for a channel that sends through a connection of its own (a WhatsApp
+ * account, which runs on one node at a time), a hand-over to whoever runs that account
+ * (`handOff`, see `send-through-account.ts`). Safe to run twice: a message already sent is not
+ * sent again. A refusal the provider will repeat (4xx, an account logged out) fails for good;
+ * anything else is retried by the queue.
  */
 export interface OutboundMessage {
   id: string;
@@ -26,9 +29,14 @@ export interface DeliverOutboundDeps {
   markStatus(messageId: string, status: 'sent' | 'failed'): Promise<void>;
   /** POSTs a signed JSON body; resolves with the HTTP status. */
   postSigned(url: string, secret: string, body: string): Promise<number>;
+  /**
+   * Queues a WhatsApp reply for the node that runs its account; `account_stopped` when the
+   * account is logged out or disabled (nobody will send it). Absent: WhatsApp cannot reply.
+   */
+  handOff?(message: OutboundMessage): Promise<'queued' | 'account_stopped'>;
 }
 
-export type DeliveryOutcome = 'sent' | 'already_sent' | 'gone';
+export type DeliveryOutcome = 'sent' | 'handed_off' | 'already_sent' | 'gone';
 
 export class PermanentDeliveryError extends AppError {}
 
@@ -40,6 +48,11 @@ export async function deliverOutbound(
   if (!message) return 'gone';
   if (message.status !== 'pending') return 'already_sent';
   const { channel } = message;
+  if (channel.type === 'whatsapp' && deps.handOff) {
+    if ((await deps.handOff(message)) === 'queued') return 'handed_off';
+    await deps.markStatus(message.id, 'failed');
+    throw new PermanentDeliveryError('conflict', `channel ${channel.id} is logged out or disabled`);
+  }
   if (channel.type !== 'webhook' || !channel.outboundUrl || !channel.secret) {
     await deps.markStatus(message.id, 'failed');
     throw new PermanentDeliveryError('conflict', `channel ${channel.id} cannot deliver replies`);

@@ -20,6 +20,11 @@ export interface InboundMessage {
   senderExternalId?: string | null;
   /** What was attached: metadata only, the media itself stays with the provider. */
   media?: MediaMetadata | null;
+  /**
+   * Written by the account itself outside Switchboard (typed on the WhatsApp phone): stored
+   * as an outgoing message that was sent, so the history shows both sides.
+   */
+  fromMe?: boolean;
 }
 
 export interface MediaMetadata {

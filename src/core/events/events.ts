@@ -8,9 +8,18 @@ export type SwitchboardEvent =
   | { type: 'chat.assignee_changed'; workspaceId: string; chatId: string }
   | { type: 'chat.participant_added'; workspaceId: string; chatId: string }
   /** Someone's access may have changed (role, status, teams, bindings): re-decide. */
-  | { type: 'access.changed'; workspaceId: string };
+  | { type: 'access.changed'; workspaceId: string }
+  /**
+   * A channel account's status or QR code changed (a WhatsApp account waiting to be linked,
+   * connected, logged out). Not a chat event: only those who may connect the account hear it.
+   */
+  | { type: 'channel.status'; workspaceId: string; channelId: string };
 
-export type ChatEvent = Exclude<SwitchboardEvent, { type: 'access.changed' }>;
+/** Events about one chat: what webhooks deliver and chat views refresh on. */
+export type ChatEvent = Extract<SwitchboardEvent, { chatId: string }>;
+
+export const isChatEvent = (event: SwitchboardEvent): event is ChatEvent =>
+  typeof (event as { chatId?: unknown }).chatId === 'string';
 
 /** Publishes to every process of the deployment (not only this one). */
 export interface EventPublisher {

@@ -4,6 +4,7 @@ import * as m0002 from './0002-channels-and-chats.js';
 import * as m0003 from './0003-operations.js';
 import * as m0004 from './0004-job-indexes.js';
 import * as m0005 from './0005-fewer-chat-indexes.js';
+import * as m0006 from './0006-whatsapp-qr.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0003-operations': m0003,
   '0004-job-indexes': m0004,
   '0005-fewer-chat-indexes': m0005,
+  '0006-whatsapp-qr': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

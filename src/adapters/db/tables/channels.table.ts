@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { CreatedAt, Generated, Json, JsonWithDefault } from './common.js';
 
 export type ChannelType = 'webhook' | 'whatsapp';
@@ -25,6 +26,9 @@ export interface ChannelAccountsTable {
   outbound_url: string | null;
   /** Per-type settings: group chats on/off, excluded contacts, phone number… */
   settings: JsonWithDefault<Record<string, unknown>>;
+  /** WhatsApp: the latest QR code to scan while `qr_pending`; null otherwise. */
+  qr: string | null;
+  qr_updated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Selectable } from 'kysely';
 import { AppError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
-import { phoneSchema } from '../../../core/chats/inbound-message.js';
-import { checkChannel, type OwnerRef } from '../../../core/access/index.js';
+import { checkChannel, redact, type OwnerRef } from '../../../core/access/index.js';
 import { ownerRef } from '../../db/access/load-access.js';
 import { writeAudit } from '../../db/audit.js';
-import { isTransient } from '../../db/ingest-pipeline.js';
-import { requireMember, type HttpDeps } from '../context.js';
+import type { ChannelAccountsTable } from '../../db/tables/channels.table.js';
+import { defaultWhatsappSettings, whatsappSettingsSchema } from '../../whatsapp/settings.js';
+import { requireMember, type HttpDeps, type MemberContext } from '../context.js';
 import { id, personName, wsParams } from '../schemas.js';
-import { verifySignature } from '../signature.js';
 
 const ownerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), id }),
@@ -19,13 +19,15 @@ const ownerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('workspace'), id: z.string().optional() }),
 ]);
 
-const channelReply = z.object({
+export const channelReply = z.object({
   id: z.string(),
   type: z.enum(['webhook', 'whatsapp']),
   name: z.string(),
   owner: z.object({ type: z.enum(['user', 'team', 'workspace']), id: z.string().optional() }),
   status: z.string(),
   inbound: z.object({ url: z.string(), secret: z.string() }).optional(),
+  /** WhatsApp: personal-chat protection (group chats on/off, contacts never ingested). */
+  settings: z.object({ groups: z.boolean(), excludedContacts: z.array(z.string()) }).optional(),
 });
 
 const ownerJson = (o: OwnerRef) =>
@@ -35,21 +37,64 @@ const ownerJson = (o: OwnerRef) =>
       ? { type: o.type, id: o.teamId }
       : { type: o.type };
 
-const inboundBody = z.object({
-  messageId: z.string().min(1).max(300),
-  chatId: z.string().min(1).max(300),
-  contact: z.object({
-    name: z.string().trim().min(1).max(200),
-    phone: phoneSchema.optional(),
-    email: z
-      .email()
-      .max(254)
-      .transform((e) => e.toLowerCase())
-      .optional(),
-  }),
-  text: z.string().max(64 * 1024),
-  sentAt: z.iso.datetime({ offset: true }),
-});
+type ChannelRow = Pick<
+  Selectable<ChannelAccountsTable>,
+  'id' | 'workspace_id' | 'type' | 'name' | 'status' | 'settings'
+> &
+  Parameters<typeof ownerRef>[0];
+
+/** A channel account as the API shows it (without its secret). */
+export function channelJson(row: ChannelRow): z.infer<typeof channelReply> {
+  const settings = row.type === 'whatsapp' ? whatsappSettingsSchema.safeParse(row.settings) : null;
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    owner: ownerJson(ownerRef(row)),
+    status: row.status,
+    ...(settings?.success
+      ? {
+          settings: {
+            groups: settings.data.groups,
+            excludedContacts: settings.data.excludedContacts,
+          },
+        }
+      : {}),
+  };
+}
+
+const channelColumns = [
+  'id',
+  'workspace_id',
+  'type',
+  'name',
+  'status',
+  'settings',
+  'owner_type',
+  'owner_user_id',
+  'owner_team_id',
+  'qr',
+] as const;
+
+/**
+ * A channel account the caller may view, or not found: an account they may not see, or one
+ * of another workspace, does not exist for them.
+ */
+export async function visibleChannel(deps: HttpDeps, ctx: MemberContext, channelId: string) {
+  const row = await deps.db
+    .selectFrom('channel_accounts')
+    .select(channelColumns)
+    .where('workspace_id', '=', ctx.principal.workspaceId)
+    .where('id', '=', channelId)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', 'no such channel account');
+  const facts = { id: row.id, workspaceId: row.workspace_id, owner: ownerRef(row) };
+  if (!checkChannel(ctx.principal, 'channel.view', facts).allowed)
+    throw new AppError('not_found', 'no such channel account');
+  return { row, facts };
+}
+
+export const channelParams = z.object({ ws: id, channelId: id });
 
 export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -76,14 +121,15 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const { ws } = request.params;
       const { principal, facts } = await requireMember(deps, request, ws);
       const body = request.body;
-      if (body.type === 'whatsapp') {
-        throw new AppError(
-          'invalid_input',
-          'WhatsApp channels are not available on this server yet',
-          {
-            details: [{ path: 'body.type', message: 'only "webhook" is supported for now' }],
-          },
-        );
+      if (body.type === 'whatsapp' && !deps.whatsapp) {
+        throw new AppError('invalid_input', 'this server does not run WhatsApp accounts', {
+          details: [{ path: 'body.type', message: 'only "webhook" is available here' }],
+        });
+      }
+      if (body.type === 'whatsapp' && body.outboundUrl !== undefined) {
+        throw new AppError('invalid_input', 'a WhatsApp account sends replies itself', {
+          details: [{ path: 'body.outboundUrl', message: 'only for webhook channels' }],
+        });
       }
       const given = body.owner;
       const owner: OwnerRef = !given
@@ -119,7 +165,9 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
           'forbidden',
           `you may not connect this channel account: ${decision.reasons.join('; ')}`,
         );
-      const secret = randomBytes(32).toString('hex');
+      // A WhatsApp account starts waiting for its QR code to be scanned, groups off.
+      const whatsapp = body.type === 'whatsapp';
+      const secret = whatsapp ? null : randomBytes(32).toString('hex');
       const channel = await deps.db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('channel_accounts')
@@ -132,9 +180,10 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
             owner_user_id: owner.type === 'user' ? owner.userId : null,
             owner_team_id: owner.type === 'team' ? owner.teamId : null,
             connected_by: principal.userId,
-            status: 'active',
+            status: whatsapp ? 'qr_pending' : 'active',
             secret,
             outbound_url: body.outboundUrl ?? null,
+            ...(whatsapp ? { settings: JSON.stringify(defaultWhatsappSettings) } : {}),
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -148,136 +197,63 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
         });
         return row;
       });
+      if (whatsapp) deps.whatsapp?.accountChanged(channel.id);
       return reply.status(201).send({
         channel: {
-          id: channel.id,
-          type: channel.type,
-          name: channel.name,
-          owner: ownerJson(ownerRef(channel)),
-          status: channel.status,
-          inbound: { url: `${deps.publicUrl}/v1/inbound/webhook/${channel.id}`, secret },
+          ...channelJson(channel),
+          ...(secret
+            ? { inbound: { url: `${deps.publicUrl}/v1/inbound/webhook/${channel.id}`, secret } }
+            : {}),
         },
       });
     },
   );
 
-  // Every inbound request needs its channel's secret: kept for a few seconds, so a busy
-  // channel costs no query per message (a disabled channel or new secret applies within 5 s).
-  const inboundChannels = shortLivedCache(5_000, 10_000, (channelId: string) =>
-    deps.db
-      .selectFrom('channel_accounts')
-      .select(['id', 'workspace_id', 'type', 'secret', 'status'])
-      .where('id', '=', channelId)
-      .executeTakeFirst(),
+  r.get(
+    '/v1/workspaces/:ws/channels',
+    {
+      schema: {
+        summary: 'The channel accounts the caller may view, with their status',
+        params: wsParams,
+        response: { 200: z.object({ items: z.array(channelReply) }) },
+      },
+    },
+    async (request) => {
+      const ctx = await requireMember(deps, request, request.params.ws);
+      const rows = await deps.db
+        .selectFrom('channel_accounts')
+        .select(channelColumns)
+        .where('workspace_id', '=', request.params.ws)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      const items = rows
+        .filter(
+          (row) =>
+            checkChannel(ctx.principal, 'channel.view', {
+              id: row.id,
+              workspaceId: row.workspace_id,
+              owner: ownerRef(row),
+            }).allowed,
+        )
+        .map(channelJson);
+      return redact(ctx.principal, { items });
+    },
   );
 
-  // The signed inbound route reads its body raw: the signature covers the exact bytes.
-  void app.register((scoped, _options, done) => {
-    scoped.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string' },
-      (_request, body, parsed) => parsed(null, body),
-    );
-    scoped.withTypeProvider<ZodTypeProvider>().post(
-      '/v1/inbound/webhook/:channelId',
-      {
-        schema: {
-          summary: 'Inbound message of a webhook channel (HMAC-signed; no bearer)',
-          security: [],
-          params: z.object({ channelId: id }),
-          response: { 202: z.object({ accepted: z.literal(true), duplicate: z.boolean() }) },
-        },
+  r.get(
+    '/v1/workspaces/:ws/channels/:channelId',
+    {
+      schema: {
+        summary: 'One channel account and its status',
+        params: channelParams,
+        response: { 200: z.object({ channel: channelReply }) },
       },
-      async (request, reply) => {
-        const raw = typeof request.body === 'string' ? request.body : '';
-        const channel = await inboundChannels.get(request.params.channelId);
-        // Unknown channel and bad signature answer alike: nothing tells a prober which ids exist.
-        if (!channel || channel.type !== 'webhook' || !channel.secret)
-          throw new AppError('unauthorized', 'the signature does not match');
-        verifySignature(
-          channel.secret,
-          {
-            timestamp: header(request.headers['x-switchboard-timestamp']),
-            signature: header(request.headers['x-switchboard-signature']),
-          },
-          raw,
-          deps.now(),
-        );
-        if (channel.status === 'disabled')
-          throw new AppError('conflict', 'the channel account is disabled');
-        let json: unknown;
-        try {
-          json = JSON.parse(raw);
-        } catch {
-          throw new AppError('invalid_input', 'the request body is not valid JSON', {
-            details: [{ path: 'body', message: 'not valid JSON' }],
-          });
-        }
-        const parsed = inboundBody.safeParse(json);
-        if (!parsed.success) {
-          throw new AppError('invalid_input', 'the message does not match the schema', {
-            details: parsed.error.issues.map((i) => ({
-              path: ['body', ...i.path].join('.'),
-              message: i.message,
-            })),
-          });
-        }
-        const m = parsed.data;
-        // Acknowledged only once stored: a sender that gets no 202 sends again.
-        const result = await deps.ingest
-          .submit({
-            workspaceId: channel.workspace_id,
-            channelId: channel.id,
-            externalChatId: m.chatId,
-            providerMessageId: m.messageId,
-            contact: {
-              name: m.contact.name,
-              phone: m.contact.phone ?? null,
-              email: m.contact.email ?? null,
-            },
-            text: m.text,
-            sentAt: new Date(m.sentAt),
-          })
-          .catch((error: unknown) => {
-            throw isTransient(error)
-              ? new AppError('unavailable', 'the message could not be stored now; send it again', {
-                  cause: error,
-                })
-              : error;
-          });
-        return reply.status(202).send({ accepted: true as const, duplicate: result.duplicate });
-      },
-    );
-    done();
-  });
-}
-
-const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
-/**
- * Remembers what `load` found for `ttlMs` (not what it did not find: an unknown id costs a
- * query each time, so probing cannot fill the memory), at most `max` entries.
- */
-function shortLivedCache<T>(
-  ttlMs: number,
-  max: number,
-  load: (key: string) => Promise<T | undefined>,
-) {
-  const entries = new Map<string, { value: Promise<T | undefined>; until: number }>();
-  return {
-    get(key: string): Promise<T | undefined> {
-      const now = Date.now();
-      const hit = entries.get(key);
-      if (hit && hit.until > now) return hit.value;
-      if (entries.size >= max) entries.clear();
-      const value = load(key);
-      entries.set(key, { value, until: now + ttlMs });
-      // A miss or a failure is not remembered.
-      void value.then(
-        (found) => (found === undefined ? entries.delete(key) : undefined),
-        () => entries.delete(key),
-      );
-      return value;
     },
-  };
+    async (request) => {
+      const ctx = await requireMember(deps, request, request.params.ws);
+      const { row } = await visibleChannel(deps, ctx, request.params.channelId);
+      return redact(ctx.principal, { channel: channelJson(row) });
+    },
+  );
 }

@@ -3,11 +3,13 @@ import type { HttpDeps } from '../context.js';
 import { channelRoutes } from './channels.js';
 import { chatActionRoutes, chatRoutes } from './chats.js';
 import { eventRoutes } from './events.js';
+import { inboundRoutes } from './inbound.js';
 import { webhookRoutes } from './webhooks.js';
 import { peopleRoutes } from './people.js';
 import { platformRoutes } from './platform.js';
 import { routingRoutes } from './routing.js';
 import { teamAndRoleRoutes } from './teams-roles.js';
+import { whatsappRoutes } from './whatsapp.js';
 
 /** Every route of shared/API.md that this server implements. */
 export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -15,6 +17,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   peopleRoutes(app, deps);
   teamAndRoleRoutes(app, deps);
   channelRoutes(app, deps);
+  inboundRoutes(app, deps);
+  whatsappRoutes(app, deps);
   chatRoutes(app, deps);
   chatActionRoutes(app, deps);
   eventRoutes(app, deps);

@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import { AppError } from '../../core/errors.js';
+import type { Database } from '../db/database.js';
+import { parseWhatsappSettings, type WhatsappSettings } from './settings.js';
+import type { WhatsappStatus } from './whatsapp-channel.js';
+
+/**
+ * What the WhatsApp accounts keep in `channel_accounts`: which accounts should run, their
+ * status and latest QR code (read by every API process), and their settings. Status and QR
+ * are written by the node holding the account's lease only (accounts.ts checks that).
+ */
+
+/** Statuses an account does not run in: it waits for a person (a new link, an admin). */
+export const stoppedStatuses = ['logged_out', 'disabled'] as const;
+
+export interface RunnableAccount {
+  workspaceId: string;
+  channelId: string;
+}
+
+/** Every WhatsApp account that should run on some node. */
+export async function listRunnableAccounts(db: Database): Promise<RunnableAccount[]> {
+  const rows = await db
+    .selectFrom('channel_accounts')
+    .select(['id', 'workspace_id'])
+    .where('type', '=', 'whatsapp')
+    .where('status', 'not in', stoppedStatuses)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ workspaceId: r.workspace_id, channelId: r.id }));
+}
+
+/** Logged out, disabled or deleted: nobody runs it, so nobody will send its replies. */
+export async function isAccountStopped(db: Database, channelId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('channel_accounts')
+    .select('status')
+    .where('id', '=', channelId)
+    .executeTakeFirst();
+  return !row || (stoppedStatuses as readonly string[]).includes(row.status);
+}
+
+/**
+ * Sets the status (a disabled account stays disabled); any status but `qr_pending` clears the
+ * QR code. True when something changed.
+ */
+export async function writeStatus(
+  db: Database,
+  channelId: string,
+  status: WhatsappStatus,
+  options: { onlyFrom?: readonly WhatsappStatus[] } = {},
+): Promise<boolean> {
+  let query = db
+    .updateTable('channel_accounts')
+    .set({
+      status,
+      updated_at: sql`now()`,
+      ...(status === 'qr_pending' ? {} : { qr: null, qr_updated_at: null }),
+    })
+    .where('id', '=', channelId)
+    .where('type', '=', 'whatsapp')
+    .where('status', '<>', 'disabled')
+    .where((eb) =>
+      status === 'qr_pending'
+        ? eb('status', '<>', status)
+        : eb.or([eb('status', '<>', status), eb('qr', 'is not', null)]),
+    );
+  if (options.onlyFrom) query = query.where('status', 'in', options.onlyFrom);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Keeps the latest QR code (status `qr_pending`). True when stored. */
+export async function writeQr(db: Database, channelId: string, qr: string): Promise<boolean> {
+  const result = await db
+    .updateTable('channel_accounts')
+    .set({ qr, qr_updated_at: sql`now()`, status: 'qr_pending', updated_at: sql`now()` })
+    .where('id', '=', channelId)
+    .where('type', '=', 'whatsapp')
+    .where('status', 'not in', stoppedStatuses)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** The account's personal-chat protection; throws (so nothing is ingested) if unreadable. */
+export async function readSettings(db: Database, channelId: string): Promise<WhatsappSettings> {
+  const row = await db
+    .selectFrom('channel_accounts')
+    .select('settings')
+    .where('id', '=', channelId)
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', `no channel account ${channelId}`);
+  return parseWhatsappSettings(row.settings);
+}
+
+/**
+ * The name the contact of a chat already has (by phone in the workspace, else by the chat),
+ * so a message we wrote ourselves does not rename them after their number.
+ */
+export async function knownContactName(
+  db: Database,
+  at: { workspaceId: string; channelId: string; externalChatId: string; phone: string | null },
+): Promise<string | undefined> {
+  const row = at.phone
+    ? await db
+        .selectFrom('contacts')
+        .select('name')
+        .where('workspace_id', '=', at.workspaceId)
+        .where('phone', '=', at.phone)
+        .executeTakeFirst()
+    : await db
+        .selectFrom('chats as c')
+        .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+        .select('ct.name')
+        .where('c.channel_id', '=', at.channelId)
+        .where('c.external_id', '=', at.externalChatId)
+        .executeTakeFirst();
+  return row?.name;
+}
