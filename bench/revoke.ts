@@ -27,7 +27,7 @@ const pct = percentile;
 export async function revokeWorkload(
   db: Database,
   chats: number,
-  options: { batchSize: number; heir: boolean },
+  options: { batchSize: number; heir: boolean; lanes: number },
 ): Promise<RevokeResult> {
   const ws = `bench_${randomBytes(4).toString('hex')}`;
   for (const statement of [
@@ -81,7 +81,7 @@ export async function revokeWorkload(
   const started = performance.now();
   const result = await revokeMember(reassignStore(db), input, {
     batchSize: options.batchSize,
-    lanes: Number(process.env.BENCH_LANES ?? 2),
+    lanes: options.lanes,
   });
   const seconds = (performance.now() - started) / 1000;
   running = false;

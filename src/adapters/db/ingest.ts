@@ -202,16 +202,26 @@ async function upsertContacts(
       emailTaken.add(key);
       return m.contact.email;
     });
+    // A known contact with nothing new (the usual case) is only read, never rewritten.
     const { rows: stored } = await sql<{ id: string; workspace_id: string; phone: string }>`
-      insert into contacts as c (id, workspace_id, name, phone, email)
-      select v.id, v.workspace_id, v.name, v.phone,
-             case when v.email is null or exists (select 1 from contacts o where o.workspace_id = v.workspace_id and o.email = v.email) then null else v.email end
-      from unnest(${rows.map(() => newId('ct'))}::text[], ${rows.map((m) => m.workspaceId)}::text[],
-                  ${rows.map((m) => m.contact.name)}::text[], ${rows.map((m) => m.contact.phone)}::text[],
-                  ${emails}::text[]) as v(id, workspace_id, name, phone, email)
-      on conflict (workspace_id, phone) where phone is not null do update
-        set name = excluded.name, email = coalesce(c.email, excluded.email), updated_at = now()
-      returning c.id, c.workspace_id, c.phone
+      with v as (
+        select * from unnest(${rows.map(() => newId('ct'))}::text[], ${rows.map((m) => m.workspaceId)}::text[],
+                             ${rows.map((m) => m.contact.name)}::text[], ${rows.map((m) => m.contact.phone)}::text[],
+                             ${emails}::text[]) as v(id, workspace_id, name, phone, email)
+      ), same as (
+        select c.id, c.workspace_id, c.phone from v
+        join contacts c on c.workspace_id = v.workspace_id and c.phone = v.phone
+        where c.name = v.name and (v.email is null or c.email is not null)
+      ), upserted as (
+        insert into contacts as c (id, workspace_id, name, phone, email)
+        select v.id, v.workspace_id, v.name, v.phone,
+               case when v.email is null or exists (select 1 from contacts o where o.workspace_id = v.workspace_id and o.email = v.email) then null else v.email end
+        from v where not exists (select 1 from same s where s.workspace_id = v.workspace_id and s.phone = v.phone)
+        on conflict (workspace_id, phone) where phone is not null do update
+          set name = excluded.name, email = coalesce(c.email, excluded.email), updated_at = now()
+        returning c.id, c.workspace_id, c.phone
+      )
+      select * from same union all select * from upserted
     `.execute(trx);
     const ids = new Map(stored.map((r) => [`${r.workspace_id}\u0000${r.phone}`, r.id]));
     for (const m of batch)
@@ -224,11 +234,21 @@ async function upsertContacts(
   if (byEmail.size) {
     const rows = [...byEmail.entries()].sort(byKey).map(([, m]) => m);
     const { rows: stored } = await sql<{ id: string; workspace_id: string; email: string }>`
-      insert into contacts as c (id, workspace_id, name, email)
-      select * from unnest(${rows.map(() => newId('ct'))}::text[], ${rows.map((m) => m.workspaceId)}::text[],
-                           ${rows.map((m) => m.contact.name)}::text[], ${rows.map((m) => m.contact.email)}::text[])
-      on conflict (workspace_id, email) where email is not null do update set name = excluded.name, updated_at = now()
-      returning c.id, c.workspace_id, c.email
+      with v as (
+        select * from unnest(${rows.map(() => newId('ct'))}::text[], ${rows.map((m) => m.workspaceId)}::text[],
+                             ${rows.map((m) => m.contact.name)}::text[], ${rows.map((m) => m.contact.email)}::text[])
+                      as v(id, workspace_id, name, email)
+      ), same as (
+        select c.id, c.workspace_id, c.email from v
+        join contacts c on c.workspace_id = v.workspace_id and c.email = v.email and c.name = v.name
+      ), upserted as (
+        insert into contacts as c (id, workspace_id, name, email)
+        select v.id, v.workspace_id, v.name, v.email from v
+        where not exists (select 1 from same s where s.workspace_id = v.workspace_id and s.email = v.email)
+        on conflict (workspace_id, email) where email is not null do update set name = excluded.name, updated_at = now()
+        returning c.id, c.workspace_id, c.email
+      )
+      select * from same union all select * from upserted
     `.execute(trx);
     const ids = new Map(stored.map((r) => [`${r.workspace_id}\u0000${r.email}`, r.id]));
     for (const m of batch)

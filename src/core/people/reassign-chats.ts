@@ -89,7 +89,12 @@ export async function runReassignJob(
   input: ReassignJobInput,
   options: {
     batchSize?: number;
-    /** Lanes walked side by side (default 2). */
+    /**
+     * Lanes walked side by side (default 1). Two lanes move ~35–40k chats/s instead of ~28k on
+     * a 2-core database, but then the revoke takes both cores and agents' list queries slow
+     * down (up to ~2.7× their idle p99 in `npm run bench`); more lanes pay off on a database
+     * with cores to spare.
+     */
     lanes?: number;
     afterBatch?: (done: number) => Promise<void> | void;
     /** Pause between batches, so a huge revoke does not starve the list queries. */
@@ -99,7 +104,7 @@ export async function runReassignJob(
   const started = await store.start(input.jobId);
   if (started.state === 'completed') return { moved: 0, toHeir: 0, unassigned: 0 };
   const size = options.batchSize ?? 5000;
-  const lanes = options.lanes ?? 2;
+  const lanes = options.lanes ?? 1;
   const heir = await store.heir(input);
   const moved = { toHeir: 0, unassigned: 0 };
 
