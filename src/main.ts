@@ -14,6 +14,7 @@ import { outboundStore } from './adapters/db/outbound.js';
 import { postSigned } from './adapters/http/post-signed.js';
 import { deliverOutboundJob } from './jobs/deliver-outbound.js';
 import { enqueue, startWorker } from './jobs/define-job.js';
+import { durableIngest } from './jobs/inbound-retry.js';
 import { startBackgroundWork } from './jobs/background.js';
 import { startWebhooks } from './jobs/webhooks.js';
 import { whatsappReplies } from './jobs/whatsapp-send.js';
@@ -134,10 +135,20 @@ async function main(config: Config): Promise<void> {
     });
     cleanups.unshift({ name: 'ingest pipeline', run: () => ingest.close() });
 
+    // WhatsApp does not send a message again: what cannot be stored now waits in the queue.
+    const whatsappIngest = durableIngest(ingest, queues, {
+      onQueued: (m) =>
+        logger.warn(
+          { channelId: m.channelId, providerMessageId: m.providerMessageId },
+          'inbound message queued until the database is back',
+        ),
+    });
+    cleanups.unshift({ name: 'inbound retries', run: () => whatsappIngest.stop() });
+
     // Each WhatsApp account runs on one node at a time (its lease); see adapters/whatsapp/.
     const whatsapp = startWhatsappAccounts({
       db,
-      ingest,
+      ingest: whatsappIngest,
       events,
       companion: replies.companion,
       log: logger,

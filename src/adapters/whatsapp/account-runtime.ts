@@ -1,6 +1,6 @@
 import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
-import type { IngestPipeline } from '../db/ingest-pipeline.js';
+import type { InboundMessage } from '../../core/chats/inbound-message.js';
 import type { OutboundStatus } from './acks.js';
 import { knownContactName, readSettings, writeQr, writeStatus } from './account-store.js';
 import { applyAck, recordEdit, recordRevoke } from './message-updates.js';
@@ -25,7 +25,8 @@ export interface AccountsLog {
 
 export interface AccountRuntimeDeps {
   db: Database;
-  ingest: Pick<IngestPipeline, 'submit'>;
+  /** Resolves once the message is stored (or safely queued to be). */
+  ingest: { submit(message: InboundMessage): Promise<unknown> };
   events: EventPublisher;
   log: AccountsLog;
   createClient: WhatsappChannelOptions['createClient'];

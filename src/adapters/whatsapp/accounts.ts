@@ -1,6 +1,6 @@
 import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
-import type { IngestPipeline } from '../db/ingest-pipeline.js';
+import type { InboundMessage } from '../../core/chats/inbound-message.js';
 import { AccountRuntime, type AccountsLog, type RunningAccount } from './account-runtime.js';
 import { listRunnableAccounts, type RunnableAccount } from './account-store.js';
 import type { Leases } from './lease.js';
@@ -26,7 +26,8 @@ export interface AccountCompanion {
 export interface WhatsappAccountsOptions {
   db: Database;
   leases: Leases;
-  ingest: Pick<IngestPipeline, 'submit'>;
+  /** Resolves once the message is stored (or safely queued to be). */
+  ingest: { submit(message: InboundMessage): Promise<unknown> };
   events: EventPublisher;
   /** Production: `whatsappClientFactory` (client.ts); tests: a fake client. */
   createClient: WhatsappChannelOptions['createClient'];
