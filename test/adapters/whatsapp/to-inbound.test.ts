@@ -170,6 +170,10 @@ describe('toInbound: whatsapp-web.js Message → InboundMessage', () => {
     expect(map(noTime)).toMatchObject({ reason: 'malformed_timestamp' });
     expect(map({ ...text('x'), t: '1718000000' })).toMatchObject({ reason: 'malformed_timestamp' });
     expect(map(text('x', { t: -5 }))).toMatchObject({ reason: 'malformed_timestamp' });
+    // Past what a Date can hold (found by the property test below).
+    expect(map(text('x', { t: 8_640_000_000_001 }))).toMatchObject({
+      reason: 'malformed_timestamp',
+    });
     expect(map(text('x', { chat: GROUP }))).toMatchObject({ reason: 'missing_author' });
     expect(map(text('x', { chat: GROUP, author: 'someone' }))).toMatchObject({
       reason: 'malformed_jid',
