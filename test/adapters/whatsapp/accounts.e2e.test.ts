@@ -447,3 +447,85 @@ describe('WhatsApp accounts without a browser', () => {
     }
   });
 });
+
+describe('WhatsApp accounts: disable and reconnect through the API', () => {
+  let t: TestDatabase;
+  let api: RunningApi;
+  const node = fakeClients();
+  afterAll(async () => {
+    await api?.close();
+    await t?.drop();
+  });
+
+  it('disable stops the account and keeps it stopped; reconnect starts it again, with a new QR after a logout', async () => {
+    t = await createTestDatabase();
+    api = await startApi(t, { whatsapp: { createClient: node.createClient } });
+    const call = client(api.base);
+    const org = await call('POST', '/v1/organizations', {
+      token: api.platformToken,
+      body: { name: 'D', workspace: { name: 'W' }, owner: { email: 'o@d.test', name: 'O' } },
+    });
+    const ws = org.body.workspace.id as string;
+    const owner = org.body.token as string;
+    const invite = await call('POST', `/v1/workspaces/${ws}/invitations`, {
+      token: owner,
+      body: { email: 'a@d.test', name: 'A', role: 'agent' },
+    });
+    const agent = (
+      await call('POST', '/v1/invitations/accept', {
+        body: { token: invite.body.invitation.token },
+      })
+    ).body.token as string;
+    const created = await call('POST', `/v1/workspaces/${ws}/channels`, {
+      token: owner,
+      body: { type: 'whatsapp', name: 'Front desk', owner: { type: 'workspace' } },
+    });
+    const id = created.body.channel.id as string;
+    const base = `/v1/workspaces/${ws}/channels/${id}`;
+    const status = async () =>
+      (await call('GET', base, { token: owner })).body.channel.status as string;
+    const running = () => api.whatsapp?.isRunning(id) ?? false;
+
+    (await node.current(id)).emit('ready');
+    await expect.poll(status).toBe('connected');
+    await expect.poll(running).toBe(true);
+
+    // An Agent may neither stop nor restart an account HQ owns.
+    expect((await call('POST', `${base}/disable`, { token: agent })).status).toBe(404);
+
+    const disabled = await call('POST', `${base}/disable`, { token: owner });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.channel.status).toBe('disabled');
+    await expect.poll(running, { timeout: 10_000 }).toBe(false);
+    expect((await node.current(id)).calls).toContain('destroy');
+    expect(await status()).toBe('disabled');
+
+    const clientsBefore = node.made.get(id)?.length ?? 0;
+    const again = await call('POST', `${base}/reconnect`, { token: owner });
+    expect(again.status).toBe(200);
+    expect(again.body.channel.status).toBe('qr_pending');
+    await vi.waitFor(() => expect(node.made.get(id)?.length).toBe(clientsBefore + 1), {
+      timeout: 10_000,
+    });
+    expect((await call('POST', `${base}/reconnect`, { token: owner })).status).toBe(409);
+
+    // Logged out on the phone: the session is gone for WhatsApp, so reconnecting forgets ours.
+    await sql`insert into whatsapp_sessions (channel_id, workspace_id, data) values (${id}, ${ws}, '\\x00')`.execute(
+      t.db,
+    );
+    const fake = await node.current(id);
+    fake.emit('ready');
+    await expect.poll(status).toBe('connected');
+    fake.emit('disconnected', 'LOGOUT');
+    await expect.poll(status).toBe('logged_out');
+    await expect.poll(running, { timeout: 10_000 }).toBe(false);
+    expect((await call('POST', `${base}/reconnect`, { token: owner })).status).toBe(200);
+    const sessions = await t.db
+      .selectFrom('whatsapp_sessions')
+      .select('channel_id')
+      .where('channel_id', '=', id)
+      .execute();
+    expect(sessions).toEqual([]);
+    await expect.poll(running, { timeout: 10_000 }).toBe(true);
+  });
+});

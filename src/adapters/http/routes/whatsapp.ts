@@ -117,4 +117,93 @@ export function whatsappRoutes(app: FastifyInstance, deps: HttpDeps): void {
       return redact(ctx.principal, { channel: channelJson(updated) });
     },
   );
+
+  /** A WhatsApp account's row, for those allowed `permission` over it (404/403 otherwise). */
+  async function accountFor(
+    request: { params: { ws: string; channelId: string } } & Parameters<typeof requireMember>[1],
+    permission: 'channel.connect' | 'channel.edit',
+  ) {
+    const ctx = await requireMember(deps, request, request.params.ws);
+    const { row, facts } = await visibleChannel(deps, ctx, request.params.channelId);
+    if (row.type !== 'whatsapp') throw new AppError('conflict', 'not a WhatsApp account');
+    const decision = checkChannel(ctx.principal, permission, facts);
+    if (!decision.allowed)
+      throw new AppError(
+        'forbidden',
+        `you may not ${permission === 'channel.edit' ? 'edit' : 'connect'} this channel account: ${decision.reasons.at(-1) ?? ''}`,
+      );
+    return { ctx, row };
+  }
+
+  /**
+   * Sets an account's status from the API and lets the nodes act on it: a disabled account is
+   * stopped wherever it runs (at once on this node, within a reconcile elsewhere) and no
+   * longer takes messages; one set back to qr_pending is started again by whichever node
+   * takes its lease.
+   */
+  async function setStatus(
+    ctx: Awaited<ReturnType<typeof accountFor>>['ctx'],
+    row: Awaited<ReturnType<typeof accountFor>>['row'],
+    status: 'disabled' | 'qr_pending',
+    action: string,
+  ) {
+    const updated = await deps.db.transaction().execute(async (trx) => {
+      // After a logout WhatsApp has forgotten the session: linking again needs a new QR scan.
+      if (status === 'qr_pending' && row.status === 'logged_out')
+        await trx.deleteFrom('whatsapp_sessions').where('channel_id', '=', row.id).execute();
+      const stored = await trx
+        .updateTable('channel_accounts')
+        .set({ status, qr: null, qr_updated_at: null, updated_at: deps.now() })
+        .where('workspace_id', '=', row.workspace_id)
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await writeAudit(trx, {
+        workspaceId: row.workspace_id,
+        actorUserId: ctx.principal.userId,
+        action,
+        targetType: 'channel',
+        targetId: row.id,
+        before: { status: row.status },
+        after: { status },
+      });
+      return stored;
+    });
+    deps.whatsapp?.accountChanged(row.id);
+    return redact(ctx.principal, { channel: channelJson(updated) });
+  }
+
+  r.post(
+    '/v1/workspaces/:ws/channels/:channelId/disable',
+    {
+      schema: {
+        summary: 'WhatsApp: stop the account (its session is kept; reconnect starts it again)',
+        params: channelParams,
+        response: { 200: z.object({ channel: channelReply }) },
+      },
+    },
+    async (request) => {
+      const { ctx, row } = await accountFor(request, 'channel.edit');
+      if (row.status === 'disabled') return redact(ctx.principal, { channel: channelJson(row) });
+      return setStatus(ctx, row, 'disabled', 'channel.disable');
+    },
+  );
+
+  r.post(
+    '/v1/workspaces/:ws/channels/:channelId/reconnect',
+    {
+      schema: {
+        summary:
+          'WhatsApp: start a disabled, logged-out or disconnected account again (a new QR after a logout)',
+        params: channelParams,
+        response: { 200: z.object({ channel: channelReply }) },
+      },
+    },
+    async (request) => {
+      const { ctx, row } = await accountFor(request, 'channel.connect');
+      if (row.status === 'connected' || row.status === 'qr_pending')
+        throw new AppError('conflict', `the account is ${row.status} already`);
+      return setStatus(ctx, row, 'qr_pending', 'channel.reconnect');
+    },
+  );
 }
