@@ -118,18 +118,29 @@ export function startWebhooks(
   // not one per event, and a subscription made a moment ago is seen by the next run.
   let queued: Array<ChatEvent & { id: string }> = [];
   let draining: Promise<void> | undefined;
+  // A database hiccup must not cost deliveries: reading subscriptions and creating deliveries
+  // are tried again with backoff for ~20 s (deliveries are unique per subscription and event,
+  // so a retry never doubles one) before the run's events are given up, logged.
+  let stopping = false;
+  const persist = async <T>(work: () => Promise<T>, fallback: T): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        options.onError?.(error);
+        if (stopping || attempt >= 8) return fallback;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(4_000, 125 * 2 ** attempt)));
+      }
+    }
+  };
   const drain = async () => {
     while (queued.length) {
       const run = queued;
       queued = [];
-      const hooks = await subscriptions(run).catch((error: unknown) => {
-        options.onError?.(error);
-        return new Map<string, Hook[]>();
-      });
+      const hooks = await persist(() => subscriptions(run), new Map<string, Hook[]>());
       for (const event of run) {
         const forWorkspace = hooks.get(event.workspaceId);
-        if (forWorkspace)
-          await dispatch(event, forWorkspace).catch((error: unknown) => options.onError?.(error));
+        if (forWorkspace) await persist(() => dispatch(event, forWorkspace), undefined);
       }
     }
     draining = undefined;
@@ -156,6 +167,7 @@ export function startWebhooks(
     },
     async stop() {
       unsubscribe();
+      stopping = true;
       await draining;
     },
   };
