@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { ingestBatch } from '../../../src/adapters/db/ingest.js';
 import { createIngestPipeline } from '../../../src/adapters/db/ingest-pipeline.js';
 import type { InboundMessage } from '../../../src/core/chats/inbound-message.js';
 import type { ReceivedEvent } from '../../../src/core/events/events.js';
+import { cuttableProxy } from '../../support/cuttable-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 /**
@@ -261,30 +261,8 @@ describe('createIngestPipeline', () => {
 
   it('keeps messages submitted while the database is unreachable and stores them when it is back', async () => {
     const { message, count } = await workspace();
-    const target = new URL(t.url);
-    let open = true;
-    const sockets = new Set<net.Socket>();
-    // A proxy in front of PostgreSQL that we can cut.
-    const proxy = net.createServer((client) => {
-      if (!open) {
-        client.destroy();
-        return;
-      }
-      const server = net.connect(Number(target.port || 5432), target.hostname);
-      sockets.add(client).add(server);
-      client.pipe(server).pipe(client);
-      const close = () => {
-        client.destroy();
-        server.destroy();
-      };
-      client.on('error', close).on('close', close);
-      server.on('error', close).on('close', close);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const via = new URL(t.url);
-    via.hostname = '127.0.0.1';
-    via.port = String((proxy.address() as net.AddressInfo).port);
-    const { db } = createDatabase({ url: via.toString(), maxConnections: 2 });
+    const proxy = await cuttableProxy(t.url);
+    const { db } = createDatabase({ url: proxy.url, maxConnections: 2 });
     const retries: number[] = [];
     const pipeline = createIngestPipeline(db, {
       retryForMs: 20_000,
@@ -293,19 +271,17 @@ describe('createIngestPipeline', () => {
     try {
       await pipeline.submit(message());
       // Cut: existing connections die, new ones are refused.
-      open = false;
-      for (const s of sockets) s.destroy();
+      proxy.cut();
       const pending = Array.from({ length: 20 }, () => pipeline.submit(message()));
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(retries.length).toBeGreaterThan(0);
-      open = true;
+      proxy.restore();
       const results = await Promise.all(pending);
       expect(results.every((r) => !r.duplicate)).toBe(true);
       expect(await count('messages')).toBe(21);
     } finally {
       await pipeline.close();
       await db.destroy();
-      for (const s of sockets) s.destroy();
       proxy.close();
     }
   });
