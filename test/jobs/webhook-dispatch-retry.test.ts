@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/adapters/db/database.js';
 import { createEventBus } from '../../src/adapters/db/event-bus.js';
@@ -10,7 +11,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * An event that arrives while the dispatcher's database connection is away is not dropped:
- * reading the subscriptions is tried again, and the delivery goes out once it is back.
+ * reading the subscriptions is tried again, and the delivery goes out once it is back. A
+ * delivery stored but never queued (its process died in between) is queued by the next
+ * process that hears the event.
  */
 describe('webhook dispatch while the database is briefly away', () => {
   let t: TestDatabase;
@@ -84,6 +87,32 @@ describe('webhook dispatch while the database is briefly away', () => {
       await expect.poll(() => receiver.received.length, { timeout: 20_000 }).toBe(1);
       const body = JSON.parse(receiver.received[0]?.body ?? '{}') as { type?: string };
       expect(body.type).toBe('message.created');
+
+      // A process that stored a delivery and died before queueing it: the next process that
+      // hears the event queues the waiting delivery instead of skipping it as a duplicate.
+      const event = {
+        id: 'evt_orphan',
+        type: 'message.created',
+        workspaceId: ws,
+        chatId: message.chat_id,
+        messageId: message.id,
+      };
+      await t.db
+        .insertInto('webhook_deliveries')
+        .values({
+          id: 'dlv_orphan',
+          workspace_id: ws,
+          webhook_id: hook.body.webhook.id,
+          event_id: event.id,
+          event_type: event.type,
+          chat_id: message.chat_id,
+          payload: JSON.stringify({ id: event.id, type: event.type, orphan: true }),
+          next_attempt_at: new Date(),
+        })
+        .execute();
+      await sql`select pg_notify('switchboard_events', ${JSON.stringify(event)})`.execute(t.db);
+      await expect.poll(() => receiver.received.length, { timeout: 20_000 }).toBe(2);
+      expect(JSON.parse(receiver.received[1]?.body ?? '{}')).toMatchObject({ orphan: true });
     } finally {
       await webhooks.stop();
       await queues.close();

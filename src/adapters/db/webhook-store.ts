@@ -16,7 +16,13 @@ export function webhookStore(db: Database): Omit<DeliverWebhookDeps, 'postSigned
   replay(workspaceId: string, webhookId: string, deliveryId: string): Promise<boolean>;
 } {
   return {
-    /** One row per (subscription, event): a second process hearing the same event inserts nothing. */
+    /**
+     * One row per (subscription, event): a second process hearing the same event inserts
+     * nothing. Returns the delivery's id while it still waits for its first try — also when the
+     * row was already there — so whoever calls may enqueue it again under the same job id
+     * (the queue keeps one job per id): a process that inserted the row and died before
+     * enqueuing it leaves nothing stuck.
+     */
     async create(input) {
       const row = await db
         .insertInto('webhook_deliveries')
@@ -33,7 +39,14 @@ export function webhookStore(db: Database): Omit<DeliverWebhookDeps, 'postSigned
         .onConflict((oc) => oc.columns(['webhook_id', 'event_id']).doNothing())
         .returning('id')
         .executeTakeFirst();
-      return row?.id;
+      if (row) return row.id;
+      const existing = await db
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'status', 'attempts'])
+        .where('webhook_id', '=', input.webhookId)
+        .where('event_id', '=', input.eventId)
+        .executeTakeFirst();
+      return existing?.status === 'pending' && existing.attempts === 0 ? existing.id : undefined;
     },
     async load(deliveryId) {
       const row = await db
