@@ -10,7 +10,10 @@ import { sql } from 'kysely';
  * transaction is delivered only if it commits. Notices carry ids only (NOTIFY payloads are
  * capped at 8 kB).
  */
-const CHANNEL = 'switchboard_events';
+export const EVENTS_CHANNEL = 'switchboard_events';
+
+/** A fresh event id made by PostgreSQL, for events sent by SQL itself (NOTIFY in a statement). */
+export const SQL_EVENT_ID = sql`'evt_' || md5(random()::text || clock_timestamp()::text)`;
 
 export interface EventBus extends EventPublisher {
   subscribe(listener: (event: ReceivedEvent) => void): () => void;
@@ -29,7 +32,7 @@ export async function createEventBus(
   const connect = async () => {
     const c = new pg.Client({ connectionString: url, application_name: 'switchboard-events' });
     c.on('notification', (msg) => {
-      if (msg.channel !== CHANNEL || !msg.payload) return;
+      if (msg.channel !== EVENTS_CHANNEL || !msg.payload) return;
       for (const event of parseNotice(msg.payload)) {
         for (const listener of listeners) listener(event);
       }
@@ -40,14 +43,14 @@ export async function createEventBus(
       if (!closed) setTimeout(() => void connect().catch(onError), 1_000);
     });
     await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
+    await c.query(`LISTEN ${EVENTS_CHANNEL}`);
     client = c;
   };
   await connect();
 
   return {
     async publish(event) {
-      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ id: newId('evt'), ...event })})`.execute(
+      await sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ id: newId('evt'), ...event })})`.execute(
         db,
       );
     },

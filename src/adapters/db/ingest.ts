@@ -3,6 +3,7 @@ import { newId } from '../../core/ids.js';
 import { previewOf, type InboundMessage } from '../../core/chats/inbound-message.js';
 import type { Database } from './database.js';
 import type { DB } from './schema.js';
+import { EVENTS_CHANNEL, SQL_EVENT_ID } from './event-bus.js';
 
 export interface IngestResult {
   duplicate: boolean;
@@ -22,9 +23,6 @@ export interface NewChat {
 
 /** Runs inside the batch's transaction, after its chats and messages are stored. */
 export type AfterIngest = (trx: Transaction<DB>, created: readonly NewChat[]) => Promise<void>;
-
-const EVENTS = 'switchboard_events';
-const EVENT_ID = sql`'evt_' || md5(random()::text || clock_timestamp()::text)`;
 
 /**
  * Stores one inbound message; see `ingestBatch`.
@@ -409,8 +407,8 @@ async function announce(
   if (messages.length === 0) return;
   // Ordered so a chat's chat.created goes before its first message.created.
   await sql`
-    select pg_notify(${EVENTS}, notice::text) from (
-    select json_build_object('id', ${EVENT_ID}, 'type', kind, 'workspaceId', workspace_id,
+    select pg_notify(${EVENTS_CHANNEL}, notice::text) from (
+    select json_build_object('id', ${SQL_EVENT_ID}, 'type', kind, 'workspaceId', workspace_id,
              'chatIds', json_agg(chat_id order by n), 'messageIds', json_agg(message_id order by n)) as notice
     from (
       select kind, workspace_id, chat_id, message_id, n, (row_number() over (partition by kind, workspace_id order by n) - 1) / 100 as chunk

@@ -11,14 +11,11 @@ import {
   recentCursor,
 } from './access/load-access.js';
 import type { Database } from './database.js';
-
-const EVENTS = 'switchboard_events';
-/** A fresh event id, made by PostgreSQL for events it sends itself. */
-const EVENT_ID = sql`'evt_' || md5(random()::text || clock_timestamp()::text)`;
+import { EVENTS_CHANNEL, SQL_EVENT_ID } from './event-bus.js';
 
 /** NOTIFY inside the caller's transaction: delivered only if it commits. */
 const accessChanged = (workspaceId: string) =>
-  sql`select pg_notify(${EVENTS}, json_build_object('id', ${EVENT_ID}, 'type', 'access.changed', 'workspaceId', ${workspaceId}::text)::text)`;
+  sql`select pg_notify(${EVENTS_CHANNEL}, json_build_object('id', ${SQL_EVENT_ID}, 'type', 'access.changed', 'workspaceId', ${workspaceId}::text)::text)`;
 /**
  * `chat.assignee_changed` for every chat in `moved` (a relation with one column, id): one
  * NOTIFY per 100 chats, each naming its chats (the event bus hands them on one by one), so
@@ -26,7 +23,7 @@ const accessChanged = (workspaceId: string) =>
  * 8 kB payload limit.
  */
 const assigneeNotices = (workspaceId: string, moved: RawBuilder<unknown>) =>
-  sql`select pg_notify(${EVENTS}, json_build_object('id', ${EVENT_ID}, 'type', 'chat.assignee_changed', 'workspaceId', ${workspaceId}::text, 'chatIds', json_agg(id))::text)
+  sql`select pg_notify(${EVENTS_CHANNEL}, json_build_object('id', ${SQL_EVENT_ID}, 'type', 'chat.assignee_changed', 'workspaceId', ${workspaceId}::text, 'chatIds', json_agg(id))::text)
       from (select id, (row_number() over () - 1) / 100 as chunk from ${moved}) as m group by chunk`;
 const assigneesChanged = (workspaceId: string, chatIds: readonly string[]) =>
   assigneeNotices(workspaceId, sql`unnest(${chatIds}::text[]) as moved(id)`);

@@ -5,11 +5,7 @@ import { z } from 'zod';
 import { checkPermission, type Principal } from '../../../core/access/index.js';
 import { AppError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
-import {
-  routingRuleInputSchema,
-  type RoutingRule,
-  type RoutingRuleSpec,
-} from '../../../core/routing/index.js';
+import { routingRuleInputSchema, type RoutingRuleSpec } from '../../../core/routing/index.js';
 import { writeAudit } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
@@ -20,7 +16,6 @@ import { id, wsParams } from '../schemas.js';
 const ruleParams = wsParams.extend({ ruleId: id });
 
 /** Rules as the API shows them: the input's shape plus id and position. */
-const ruleJson = (rule: RoutingRule) => rule;
 const ruleSchema = z.object({
   id: z.string(),
   position: z.number(),
@@ -101,7 +96,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const { principal } = await requireMember(deps, request, ws);
       requireSettings(principal);
       const rules = (await loadRules(deps.db, [ws])).get(ws) ?? [];
-      return { items: rules.map(ruleJson) };
+      return { items: rules };
     },
   );
 
@@ -152,7 +147,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
         });
         return created;
       });
-      return reply.status(201).send({ rule: ruleJson(toRule(row)) });
+      return reply.status(201).send({ rule: toRule(row) });
     },
   );
 
@@ -190,7 +185,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
         });
         return updated;
       });
-      return { rule: ruleJson(toRule(row)) };
+      return { rule: toRule(row) };
     },
   );
 
@@ -279,7 +274,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
           after: { ids },
         });
       });
-      return { items: ((await loadRules(deps.db, [ws])).get(ws) ?? []).map(ruleJson) };
+      return { items: (await loadRules(deps.db, [ws])).get(ws) ?? [] };
     },
   );
 }
