@@ -175,6 +175,8 @@ export class WhatsappAccounts {
         ?.abandon?.(channelId)
         .catch((error: unknown) => this.reportError(channelId, error));
       this.options.log.info({ channelId }, `WhatsApp account ${channelId} stopped for good`);
+      // Reconnected while it was stopping: start it again now, not at the next periodic look.
+      void this.reconcile();
     })();
     return loop.retiring;
   }

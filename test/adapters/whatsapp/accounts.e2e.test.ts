@@ -497,7 +497,9 @@ describe('WhatsApp accounts: disable and reconnect through the API', () => {
     expect(disabled.status).toBe(200);
     expect(disabled.body.channel.status).toBe('disabled');
     await expect.poll(running, { timeout: 10_000 }).toBe(false);
-    expect((await node.current(id)).calls).toContain('destroy');
+    // `running` turns false as the stop begins; the client is destroyed as it ends.
+    const stopped = await node.current(id);
+    await vi.waitFor(() => expect(stopped.calls).toContain('destroy'), { timeout: 10_000 });
     expect(await status()).toBe('disabled');
 
     const clientsBefore = node.made.get(id)?.length ?? 0;
