@@ -39,13 +39,14 @@ export async function revokeWorkload(
         select ${ws} || '_ch' || g, ${ws}, 'webhook', 'c', 'user', ${ws} || '_u' || g, 'active' from generate_series(0, 100) g`,
     sql`insert into contacts (id, workspace_id, name) values (${ws} || '_ct', ${ws}, 'C')`,
     // The leaver (u0) has `chats` assigned chats over all accounts; every agent owns 1,000 more.
-    sql`insert into chats (id, workspace_id, channel_id, external_id, contact_id, assignee_user_id, last_message_at)
-        select ${ws} || '_a' || lpad(g::text, 7, '0'), ${ws}, ${ws} || '_ch' || (g % 101), 'a' || g, ${ws} || '_ct', ${ws} || '_u0', now() - g * interval '1 second'
+    sql`insert into chats (id, workspace_id, channel_id, external_id, contact_id, last_message_at)
+        select ${ws} || '_a' || lpad(g::text, 7, '0'), ${ws}, ${ws} || '_ch' || (g % 101), 'a' || g, ${ws} || '_ct', now() - g * interval '1 second'
         from generate_series(1, ${chats}) g`,
+    sql`update chat_assignments set user_id = ${ws} || '_u0' where workspace_id = ${ws}`,
     sql`insert into chats (id, workspace_id, channel_id, external_id, contact_id, last_message_at)
         select ${ws} || '_b' || lpad(g::text, 7, '0'), ${ws}, ${ws} || '_ch' || (2 + g % 99), 'b' || g, ${ws} || '_ct', now() - g * interval '1 second'
         from generate_series(1, 99000) g`,
-    sql`analyze chats`,
+    sql`vacuum analyze chats, chat_assignments`,
     sql`update memberships set status = 'revoked' where workspace_id = ${ws} and user_id = ${ws} || '_u0'`,
   ]) {
     await statement.execute(db);
@@ -88,9 +89,9 @@ export async function revokeWorkload(
   await sampler;
   if (result.moved !== chats) throw new Error(`moved ${result.moved} of ${chats}`);
   const left = await db
-    .selectFrom('chats')
+    .selectFrom('chat_assignments')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('assignee_user_id', '=', `${ws}_u0`)
+    .where('user_id', '=', `${ws}_u0`)
     .executeTakeFirstOrThrow();
   if (Number(left.n) !== 0) throw new Error(`${left.n} chats still assigned to the revoked member`);
   return {

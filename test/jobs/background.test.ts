@@ -39,11 +39,14 @@ async function seed(t: TestDatabase, ws: string, chats: number) {
   ])
     await statement.execute(t.db);
   await sql`
-    insert into chats (id, workspace_id, channel_id, external_id, contact_id, assignee_user_id, last_message_at)
+    insert into chats (id, workspace_id, channel_id, external_id, contact_id, last_message_at)
     select ${ws} || '_chat' || lpad(g::text, 6, '0'), ${ws},
            case when g % 3 = 0 then ${`${ws}_ch_heir`} else ${`${ws}_ch_leaver`} end,
-           'e' || g, ${`${ws}_ct`}, ${`${ws}_leaver`}, now() - g * interval '1 second'
+           'e' || g, ${`${ws}_ct`}, now() - g * interval '1 second'
     from generate_series(1, ${chats}) g`.execute(t.db);
+  await sql`update chat_assignments set user_id = ${`${ws}_leaver`} where workspace_id = ${ws}`.execute(
+    t.db,
+  );
 }
 
 const isAssigneeChange = (
@@ -82,8 +85,9 @@ async function waitForJob(t: TestDatabase, jobId: string, timeoutMs = 60_000) {
 async function assignments(t: TestDatabase, ws: string) {
   const rows = await t.db
     .selectFrom('chats')
-    .select(['id', 'channel_id', 'assignee_user_id'])
-    .where('workspace_id', '=', ws)
+    .innerJoin('chat_assignments', 'chat_assignments.chat_id', 'chats.id')
+    .select(['id', 'channel_id', 'user_id as assignee_user_id'])
+    .where('chats.workspace_id', '=', ws)
     .execute();
   const count = (pred: (r: (typeof rows)[number]) => boolean) => rows.filter(pred).length;
   return {
@@ -256,12 +260,12 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
       }
       // An admin takes the last 100 chats (not yet reached: batches go in id order) for the heir.
       const taken = await t.db
-        .updateTable('chats')
-        .set({ assignee_user_id: `${ws}_heir` })
+        .updateTable('chat_assignments')
+        .set({ user_id: `${ws}_heir` })
         .where('workspace_id', '=', ws)
-        .where('id', '>', `${ws}_chat001900`)
-        .where('assignee_user_id', '=', `${ws}_leaver`)
-        .returning('id')
+        .where('chat_id', '>', `${ws}_chat001900`)
+        .where('user_id', '=', `${ws}_leaver`)
+        .returning('chat_id')
         .execute();
       expect(taken.length).toBe(100);
       const job = await waitForJob(t, jobId);
@@ -284,7 +288,7 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
       sql`insert into teams (id, workspace_id, name, parent_id) values (${`${ws}_sub`}, ${ws}, 'Sub', ${`${ws}_team`})`,
       sql`update channel_accounts set owner_type = 'team', owner_user_id = null, owner_team_id = ${`${ws}_team`} where id = ${`${ws}_ch_heir`}`,
       sql`update contacts set owner_team_id = ${`${ws}_team`} where workspace_id = ${ws}`,
-      sql`update chats set assignee_user_id = null, assignee_team_id = ${`${ws}_team`} where workspace_id = ${ws} and id <= ${`${ws}_chat000004`}`,
+      sql`update chat_assignments set user_id = null, team_id = ${`${ws}_team`} where workspace_id = ${ws} and chat_id <= ${`${ws}_chat000004`}`,
       sql`update teams set status = 'suspended' where id = ${`${ws}_team`}`,
     ])
       await statement.execute(t.db);
@@ -309,9 +313,9 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
         .executeTakeFirstOrThrow();
       expect(channel).toEqual({ owner_type: 'workspace', owner_team_id: null });
       const queued = await t.db
-        .selectFrom('chats')
-        .select('id')
-        .where('assignee_team_id', '=', `${ws}_team`)
+        .selectFrom('chat_assignments')
+        .select('chat_id')
+        .where('team_id', '=', `${ws}_team`)
         .execute();
       expect(queued).toEqual([]);
       const sub = await t.db

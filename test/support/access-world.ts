@@ -14,6 +14,7 @@ import {
   type WorkspaceAccessFacts,
 } from '../../src/core/access/index.js';
 import type { Database } from '../../src/adapters/db/database.js';
+import { assignChats } from './database.js';
 
 /**
  * Random worlds for property tests: nested teams (some suspended), users of every role with
@@ -333,13 +334,15 @@ export async function insertWorld(db: Database, world: World): Promise<void> {
           channel_id: c.channelId,
           external_id: c.externalId,
           contact_id: c.contactId,
-          assignee_user_id: c.assignee?.type === 'user' ? c.assignee.userId : null,
-          assignee_team_id: c.assignee?.type === 'team' ? c.assignee.teamId : null,
           last_message_at: c.lastMessageAt,
           last_message_preview: `hello from ${c.phone}`,
         })),
       )
       .execute();
+    await assignChats(
+      db,
+      ws.chats.map((c) => ({ chatId: c.id, assignee: c.assignee })),
+    );
     const participants = ws.chats.flatMap((c) =>
       c.participantIds.map((u) => ({ workspace_id: f.workspaceId, chat_id: c.id, user_id: u })),
     );

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../../src/adapters/db/database.js';
 import { adminQuery, databaseUrl } from './global-setup.js';
+import type { AssigneeRef } from '../../src/core/access/index.js';
 
 export interface TestDatabase {
   db: Database;
@@ -36,3 +38,24 @@ export async function createTestDatabase(
 }
 
 export const redisUrl = (): string | undefined => inject('redisUrl');
+
+/**
+ * Sets who seeded chats are assigned to (a chat's chat_assignments row is made with it,
+ * unassigned, by the database). For tests and benchmarks that insert chats directly.
+ */
+export async function assignChats(
+  db: Database,
+  chats: readonly { chatId: string; assignee: AssigneeRef }[],
+): Promise<void> {
+  const assigned = chats.filter((c) => c.assignee !== null);
+  if (assigned.length === 0) return;
+  await sql`
+    update chat_assignments a set user_id = v.user_id, team_id = v.team_id,
+      last_user_id = coalesce(v.user_id, a.last_user_id)
+    from unnest(${assigned.map((c) => c.chatId)}::text[],
+                ${assigned.map((c) => (c.assignee?.type === 'user' ? c.assignee.userId : null))}::text[],
+                ${assigned.map((c) => (c.assignee?.type === 'team' ? c.assignee.teamId : null))}::text[])
+      as v(chat_id, user_id, team_id)
+    where a.chat_id = v.chat_id
+  `.execute(db);
+}

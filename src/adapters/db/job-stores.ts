@@ -2,14 +2,8 @@ import { sql, type RawBuilder } from 'kysely';
 import { buildPrincipal } from '../../core/access/index.js';
 import type { ReassignJobInput } from '../../core/people/reassign-chats.js';
 import type { RevokeStore } from '../../core/people/revoke-member.js';
-import {
-  afterRecent,
-  decodeRecentCursor,
-  inLane,
-  loadAssignedChatFacts,
-  loadWorkspaceAccess,
-  recentCursor,
-} from './access/load-access.js';
+import { visibleCondition } from './access/list-visible-chats.js';
+import { loadWorkspaceAccess } from './access/load-access.js';
 import type { Database } from './database.js';
 import { EVENTS_CHANNEL, SQL_EVENT_ID } from './event-bus.js';
 
@@ -27,6 +21,35 @@ const assigneeNotices = (workspaceId: string, moved: RawBuilder<unknown>) =>
       from (select id, (row_number() over () - 1) / 100 as chunk from ${moved}) as m group by chunk`;
 const assigneesChanged = (workspaceId: string, chatIds: readonly string[]) =>
   assigneeNotices(workspaceId, sql`unnest(${chatIds}::text[]) as moved(id)`);
+
+/** Assignments after a cursor position (all when there is none); `a` is chat_assignments. */
+const afterRecent = (from: { at: string; id: string } | undefined) =>
+  from
+    ? sql<boolean>`(a.last_message_at, a.chat_id) < (${from.at}::timestamptz, ${from.id})`
+    : sql<boolean>`true`;
+
+/** Assignments of one lane out of `lanes` disjoint ones (all when there is one lane). */
+const inLane = (walk: { lane: number; lanes: number }) =>
+  walk.lanes > 1
+    ? sql<boolean>`mod(abs(hashtext(a.chat_id)), ${walk.lanes}) = ${walk.lane}`
+    : sql<boolean>`true`;
+
+/** An assignment's position in (last_message_at DESC, id DESC) order, exact to the microsecond. */
+const recentCursor =
+  sql<string>`json_build_array(to_char(a.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), a.chat_id)::text`.as(
+    'cursor',
+  );
+
+function decodeRecentCursor(cursor: string): { at: string; id: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(cursor);
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string')
+      return { at: value[0], id: value[1] };
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+}
 
 /** Counts chats a batch moved into its job's progress. */
 const countProgress = (jobId: string, moved: number) =>
@@ -49,10 +72,10 @@ export function reassignStore(db: Database): RevokeStore {
           const input = job.input as { userId?: string; fromUserId?: string };
           const from = input.fromUserId ?? input.userId ?? '';
           const { n } = await trx
-            .selectFrom('chats')
+            .selectFrom('chat_assignments')
             .select((eb) => eb.fn.countAll<string>().as('n'))
             .where('workspace_id', '=', job.workspace_id)
-            .where('assignee_user_id', '=', from)
+            .where('user_id', '=', from)
             .executeTakeFirstOrThrow();
           await trx
             .updateTable('jobs')
@@ -68,11 +91,6 @@ export function reassignStore(db: Database): RevokeStore {
       });
     },
 
-    async nextBatch(input, walk) {
-      const batch = await loadAssignedChatFacts(db, input.workspaceId, input.fromUserId, walk);
-      return { items: batch.chats, after: batch.after };
-    },
-
     async heir(input) {
       if (!input.toUserId) return undefined;
       const principal = buildPrincipal(
@@ -82,58 +100,54 @@ export function reassignStore(db: Database): RevokeStore {
       return principal?.status === 'active' ? principal : undefined;
     },
 
-    // Each batch is one transaction: the chats move, their events go and the job's progress
-    // counts them together, or not at all. Progress comes last, so lanes of one job hold the
-    // job's row only for an instant.
-    async commitBatch(input, plan) {
-      return db.transaction().execute(async (trx) => {
-        const { rows } = await sql<{ to_heir: string; unassigned: string }>`
-          with to_heir as (
-            update chats set assignee_user_id = ${input.toUserId}, last_assignee_user_id = ${input.toUserId}, updated_at = now()
-            where workspace_id = ${input.workspaceId} and id = any(${plan.toHeir}::text[]) and assignee_user_id = ${input.fromUserId}
-            returning id
-          ), unassigned as (
-            update chats set assignee_user_id = null, updated_at = now()
-            where workspace_id = ${input.workspaceId} and id = any(${plan.unassign}::text[]) and assignee_user_id = ${input.fromUserId}
-            returning id
-          ), moved as (select id from to_heir union all select id from unassigned),
-          notices as (${assigneeNotices(input.workspaceId, sql`moved`)})
-          select (select count(*) from to_heir) as to_heir, (select count(*) from unassigned) as unassigned,
-            (select count(*) from notices) as notices
-        `.execute(trx);
-        const done = {
-          toHeir: Number(rows[0]?.to_heir ?? 0),
-          unassigned: Number(rows[0]?.unassigned ?? 0),
-        };
-        await countProgress(input.jobId, done.toHeir + done.unassigned).execute(trx);
-        return done;
-      });
-    },
-
-    async unassignNext(input, walk) {
+    // Each batch is one statement in one transaction: the chats are taken, decided and moved,
+    // their events go and the job's progress counts them, or none of it happens. The heir's
+    // "may see the chat" is the heir's own list scope compiled to a condition per chat, the
+    // same plan `allows` evaluates (test/adapters/db/access/four-derivations). Progress comes
+    // last, so lanes of one job hold the job's row only for an instant.
+    async moveNext(input, walk, heir) {
       const from = walk.after ? decodeRecentCursor(walk.after) : undefined;
+      const toHeir = heir ? visibleCondition(heir) : sql<boolean>`false`;
+      const heirId = heir?.userId ?? null;
       return db.transaction().execute(async (trx) => {
-        const { rows } = await sql<{ taken: string; moved: string; cursor: string | null }>`
+        const { rows } = await sql<{
+          taken: string;
+          to_heir: string;
+          unassigned: string;
+          cursor: string | null;
+        }>`
           with taken as (
-            select c.id, c.last_message_at from chats c
-            where c.workspace_id = ${input.workspaceId} and c.assignee_user_id = ${input.fromUserId}
+            select a.chat_id, a.last_message_at, ${toHeir} as to_heir
+            from chat_assignments a left join chats c on c.id = a.chat_id
+            where a.workspace_id = ${input.workspaceId} and a.user_id = ${input.fromUserId}
               and ${afterRecent(from)} and ${inLane(walk)}
-            order by c.last_message_at desc, c.id desc
+            order by a.last_message_at desc, a.chat_id desc
             limit ${walk.size}
           ), moved as (
-            update chats c set assignee_user_id = null, updated_at = now()
-            from taken where c.id = taken.id and c.assignee_user_id = ${input.fromUserId}
-            returning c.id
+            update chat_assignments a set
+              user_id = case when taken.to_heir then ${heirId}::text end,
+              last_user_id = case when taken.to_heir then ${heirId}::text else a.last_user_id end
+            from taken
+            -- The array hands the planner the keys to look up; joined to taken alone it scans
+            -- the table.
+            where a.chat_id = any(array(select chat_id from taken)) and a.chat_id = taken.chat_id
+              and a.user_id = ${input.fromUserId}
+            returning a.chat_id as id, taken.to_heir
           ),
           notices as (${assigneeNotices(input.workspaceId, sql`moved`)})
-          select (select count(*) from taken) as taken, (select count(*) from moved) as moved,
+          select (select count(*) from taken) as taken,
+            (select count(*) filter (where to_heir) from moved) as to_heir,
+            (select count(*) filter (where not to_heir) from moved) as unassigned,
             (select count(*) from notices) as notices,
-            (select ${recentCursor} from taken c order by last_message_at, id limit 1)
+            (select ${recentCursor} from taken a order by last_message_at, chat_id limit 1)
         `.execute(trx);
         const row = rows[0];
-        const moved = Number(row?.moved ?? 0);
-        await countProgress(input.jobId, moved).execute(trx);
-        return { items: { taken: Number(row?.taken ?? 0), moved }, after: row?.cursor ?? null };
+        const done = {
+          toHeir: Number(row?.to_heir ?? 0),
+          unassigned: Number(row?.unassigned ?? 0),
+        };
+        await countProgress(input.jobId, done.toHeir + done.unassigned).execute(trx);
+        return { items: { taken: Number(row?.taken ?? 0), ...done }, after: row?.cursor ?? null };
       });
     },
 
@@ -253,11 +267,11 @@ export async function handBackTeam(db: Database, jobId: string): Promise<Record<
       .where('owner_team_id', '=', teamId)
       .executeTakeFirst();
     const chats = await trx
-      .updateTable('chats')
-      .set({ assignee_team_id: null, updated_at: sql`now()` })
+      .updateTable('chat_assignments')
+      .set({ team_id: null })
       .where('workspace_id', '=', ws)
-      .where('assignee_team_id', '=', teamId)
-      .returning('id')
+      .where('team_id', '=', teamId)
+      .returning('chat_id as id')
       .execute();
     const subTeams = await trx
       .updateTable('teams')

@@ -187,17 +187,22 @@ async function routeWorkspaceChats(
 
   const routedAt = new Date().toISOString();
   await sql`
-    update chats c set
-      assignee_user_id = v.user_id,
-      assignee_team_id = v.team_id,
-      last_assignee_user_id = coalesce(v.user_id, c.last_assignee_user_id),
-      routing = v.routing,
-      updated_at = now()
-    from unnest(${decisions.map((d) => d.chat.chatId)}::text[],
-                ${decisions.map((d) => (d.decision.target?.type === 'user' ? d.decision.target.userId : null))}::text[],
-                ${decisions.map((d) => (d.decision.target?.type === 'team' ? d.decision.target.teamId : null))}::text[],
-                ${decisions.map((d) => JSON.stringify(explanation(d.decision, routedAt)))}::jsonb[])
-         as v(id, user_id, team_id, routing)
+    with decided as (
+      select * from unnest(${decisions.map((d) => d.chat.chatId)}::text[],
+                           ${decisions.map((d) => (d.decision.target?.type === 'user' ? d.decision.target.userId : null))}::text[],
+                           ${decisions.map((d) => (d.decision.target?.type === 'team' ? d.decision.target.teamId : null))}::text[],
+                           ${decisions.map((d) => JSON.stringify(explanation(d.decision, routedAt)))}::jsonb[])
+        as v(id, user_id, team_id, routing)
+    ), assigned as (
+      update chat_assignments a set
+        user_id = v.user_id,
+        team_id = v.team_id,
+        last_user_id = coalesce(v.user_id, a.last_user_id)
+      from decided v
+      where a.chat_id = v.id and a.workspace_id = ${workspaceId}
+    )
+    update chats c set routing = v.routing, updated_at = now()
+    from decided v
     where c.id = v.id and c.workspace_id = ${workspaceId}
   `.execute(trx);
   const moved = Object.entries(roundRobin).filter(([key, user]) => cursorsBefore[key] !== user);
@@ -242,7 +247,8 @@ async function openChatCounts(
   const active = principals.filter((p) => p.status === 'active').map((p) => p.userId);
   if (active.length === 0) return {};
   const { rows } = await sql<{ user_id: string; n: string }>`
-    select u.user_id, (select count(*) from chats c where c.assignee_user_id = u.user_id and c.workspace_id = ${workspaceId} and c.status = 'open') as n
+    select u.user_id, (select count(*) from chat_assignments a join chats c on c.id = a.chat_id
+                       where a.user_id = u.user_id and a.workspace_id = ${workspaceId} and c.status = 'open') as n
     from unnest(${active}::text[]) as u(user_id)
   `.execute(trx);
   return Object.fromEntries(rows.map((r) => [r.user_id, Number(r.n)]));
@@ -255,10 +261,10 @@ async function lastAssigneeByContact(
   chats: readonly NewChat[],
 ): Promise<Map<string, string>> {
   const { rows } = await sql<{ contact_id: string; user_id: string }>`
-    select distinct on (c.contact_id) c.contact_id, c.last_assignee_user_id as user_id
-    from chats c
+    select distinct on (c.contact_id) c.contact_id, a.last_user_id as user_id
+    from chats c join chat_assignments a on a.chat_id = c.id
     where c.workspace_id = ${workspaceId} and c.contact_id = any(${chats.map((c) => c.contactId)}::text[])
-      and c.last_assignee_user_id is not null and not (c.id = any(${chats.map((c) => c.chatId)}::text[]))
+      and a.last_user_id is not null and not (c.id = any(${chats.map((c) => c.chatId)}::text[]))
     order by c.contact_id, c.last_message_at desc
   `.execute(trx);
   return new Map(rows.map((r) => [r.contact_id, r.user_id]));

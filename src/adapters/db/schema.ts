@@ -6,6 +6,7 @@ import type {
   WhatsappSessionsTable,
 } from './tables/channels.table.js';
 import type {
+  ChatAssignmentsTable,
   ChatParticipantsTable,
   ChatsTable,
   CrmGrantsTable,
@@ -54,6 +55,7 @@ export interface DB {
   whatsapp_sessions: WhatsappSessionsTable;
   contacts: ContactsTable;
   chats: ChatsTable;
+  chat_assignments: ChatAssignmentsTable;
   chat_participants: ChatParticipantsTable;
   messages: MessagesTable;
   ratings: RatingsTable;

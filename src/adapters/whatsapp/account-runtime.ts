@@ -78,8 +78,13 @@ export class AccountRuntime implements RunningAccount {
         },
         onInbound: (message) => this.ingest(message),
         onAck: async (providerMessageId, status) => {
-          if (!(await applyAck(db, this.channelId, { providerMessageId, status })))
-            this.keepEarlyAck(providerMessageId, status);
+          const ack = { providerMessageId, status };
+          if (await applyAck(db, this.channelId, ack)) return;
+          this.keepEarlyAck(providerMessageId, status);
+          // The id may have been stored, and `recorded` found nothing kept, while the first
+          // try was on its way: try again now that the ack is kept (applying twice is harmless,
+          // statuses only move forward).
+          if (await applyAck(db, this.channelId, ack)) this.earlyAcks.delete(providerMessageId);
         },
         onEdit: async (edit) => void (await recordEdit(db, this.channelId, edit)),
         onRevoke: async (revoke) => void (await recordRevoke(db, this.channelId, revoke)),

@@ -1,22 +1,4 @@
-import { allows, type ChatFacts, type Principal } from '../access/index.js';
-
-/**
- * Where a leaving (or suspended) member's chats go (PRODUCT.md §2): to the chosen heir only
- * where the heir may see the chat, otherwise unassigned (HQ's queue). Never to anyone else,
- * and never left with the member.
- */
-export function planReassignment(
-  heir: Principal | undefined,
-  chats: readonly ChatFacts[],
-): { toHeir: string[]; unassign: string[] } {
-  const toHeir: string[] = [];
-  const unassign: string[] = [];
-  for (const chat of chats) {
-    if (heir && heir.status === 'active' && allows(heir, 'chat.view', chat)) toHeir.push(chat.id);
-    else unassign.push(chat.id);
-  }
-  return { toHeir, unassign };
-}
+import type { Principal } from '../access/index.js';
 
 /** A durable job that moves a member's chats in batches, resumable at any point. */
 export interface ReassignJobInput {
@@ -32,28 +14,19 @@ export interface ReassignStore {
   /** The heir's principal, freshly loaded (undefined when none or not active). */
   heir(input: ReassignJobInput): Promise<Principal | undefined>;
   /**
-   * Facts of up to `walk.size` chats of the walk's lane still assigned to `fromUserId` after
-   * `walk.after` (from the start when null), in the store's order.
+   * In one transaction: takes up to `walk.size` chats of the walk's lane still assigned to
+   * `fromUserId` after `walk.after` (from the start when null), in the store's order, and moves
+   * each where PRODUCT.md §2 says — to the heir where `allows(heir, 'chat.view', chat)` holds for
+   * the chat as it is, otherwise unassigned (HQ's queue); all unassigned without an heir. Only
+   * chats still the member's at commit move (an assignment made meanwhile wins); they are
+   * counted into the job's progress with one `chat.assignee_changed` event each. `taken`
+   * counts the chats looked at.
    */
-  nextBatch(input: ReassignJobInput, walk: Walk): Promise<Batch<ChatFacts[]>>;
-  /**
-   * In one transaction: moves the planned chats (only those still assigned to
-   * `fromUserId`), counts them into the job's progress and records one
-   * `chat.assignee_changed` event per chat moved. Returns how many went where.
-   */
-  commitBatch(
-    input: ReassignJobInput,
-    plan: { toHeir: string[]; unassign: string[] },
-  ): Promise<{ toHeir: number; unassigned: number }>;
-  /**
-   * Without an heir nothing needs deciding: unassigns up to `walk.size` chats still assigned to
-   * `fromUserId` in one statement, with the same progress and events as `commitBatch`.
-   * `taken` counts the chats looked at, `moved` those still the member's at commit.
-   */
-  unassignNext(
+  moveNext(
     input: ReassignJobInput,
     walk: Walk,
-  ): Promise<Batch<{ taken: number; moved: number }>>;
+    heir: Principal | undefined,
+  ): Promise<Batch<{ taken: number; toHeir: number; unassigned: number }>>;
 }
 
 /**
@@ -110,19 +83,11 @@ export async function runReassignJob(
 
   /** One batch of the walk; returns how many chats it looked at and where it ended. */
   const step = async (walk: Walk): Promise<Batch<number>> => {
-    if (!heir) {
-      const next = await store.unassignNext(input, walk);
-      moved.unassigned += next.items.moved;
-      return { items: next.items.taken, after: next.after };
-    }
-    const next = await store.nextBatch(input, walk);
-    if (next.items.length) {
-      // Chats someone else reassigned meanwhile are not counted: they left the member anyway.
-      const done = await store.commitBatch(input, planReassignment(heir, next.items));
-      moved.toHeir += done.toHeir;
-      moved.unassigned += done.unassigned;
-    }
-    return { items: next.items.length, after: next.after };
+    const next = await store.moveNext(input, walk, heir);
+    // Chats someone else reassigned meanwhile are not counted: they left the member anyway.
+    moved.toHeir += next.items.toHeir;
+    moved.unassigned += next.items.unassigned;
+    return { items: next.items.taken, after: next.after };
   };
 
   const walkLane = async (lane: number) => {

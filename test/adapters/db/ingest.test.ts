@@ -186,7 +186,7 @@ describe('ingestBatch', () => {
     expect(await count('messages')).toBe(1);
     const chat = await t.db
       .selectFrom('chats')
-      .select(['last_message_preview', 'assignee_user_id'])
+      .select(['last_message_preview'])
       .where('id', '=', r?.chatId ?? '')
       .executeTakeFirstOrThrow();
     expect(chat.last_message_preview).not.toBe('routed');

@@ -25,6 +25,7 @@ const domainTables = [
   'whatsapp_sessions',
   'contacts',
   'chats',
+  'chat_assignments',
   'chat_participants',
   'messages',
   'ratings',

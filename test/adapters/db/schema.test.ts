@@ -106,9 +106,9 @@ describe('schema invariants', () => {
   it('refuses an assignee who is not a member of the chat’s workspace', async () => {
     const error = await pgError(
       t.db
-        .updateTable('chats')
-        .set({ assignee_user_id: 'usr_2' })
-        .where('id', '=', 'chat_a')
+        .updateTable('chat_assignments')
+        .set({ user_id: 'usr_2' })
+        .where('chat_id', '=', 'chat_a')
         .execute(),
     );
     expect(error.code).toBe('23503');
@@ -117,12 +117,85 @@ describe('schema invariants', () => {
   it('refuses a chat assigned to a user and a team at once', async () => {
     const error = await pgError(
       t.db
-        .updateTable('chats')
-        .set({ assignee_user_id: 'usr_1', assignee_team_id: 'team_a' })
-        .where('id', '=', 'chat_a')
+        .updateTable('chat_assignments')
+        .set({ user_id: 'usr_1', team_id: 'team_a' })
+        .where('chat_id', '=', 'chat_a')
         .execute(),
     );
     expect(error.code).toBe('23514'); // check_violation
+  });
+
+  it('gives every chat one assignment row whose last_message_at follows the chat’s', async () => {
+    const at = (iso: string) => new Date(iso);
+    const copy = async (id: string) =>
+      (
+        await t.db
+          .selectFrom('chat_assignments')
+          .select(['workspace_id', 'user_id', 'team_id', 'last_message_at'])
+          .where('chat_id', '=', id)
+          .execute()
+      ).map((r) => ({ ...r, last_message_at: r.last_message_at.toISOString() }));
+    // Several chats in one statement, the way an ingest batch writes them.
+    await t.db
+      .insertInto('chats')
+      .values([
+        { ...chat('chat_m1', 'ws_a', 'ch_a', 'ct_a'), last_message_at: at('2026-03-01T10:00:00Z') },
+        { ...chat('chat_m2', 'ws_a', 'ch_a', 'ct_a'), last_message_at: at('2026-03-01T11:00:00Z') },
+      ])
+      .execute();
+    expect(await copy('chat_m1')).toEqual([
+      {
+        workspace_id: 'ws_a',
+        user_id: null,
+        team_id: null,
+        last_message_at: '2026-03-01T10:00:00.000Z',
+      },
+    ]);
+    // An upsert that moves one chat and inserts another (ingest's statement shape).
+    await sql`
+      insert into chats as c (id, workspace_id, channel_id, external_id, contact_id, last_message_at)
+      values ('chat_m1', 'ws_a', 'ch_a', 'ext-chat_m1', 'ct_a', '2026-03-02T09:00:00Z'),
+             ('chat_m3', 'ws_a', 'ch_a', 'ext-chat_m3', 'ct_a', '2026-03-02T08:00:00Z')
+      on conflict (channel_id, external_id) do update set last_message_at = greatest(c.last_message_at, excluded.last_message_at)
+    `.execute(t.db);
+    await t.db
+      .updateTable('chat_assignments')
+      .set({ user_id: 'usr_1' })
+      .where('chat_id', '=', 'chat_m2')
+      .execute();
+    await t.db
+      .updateTable('chats')
+      .set({ last_message_at: at('2026-03-03T00:00:00Z'), last_message_preview: 'later' })
+      .where('id', '=', 'chat_m2')
+      .execute();
+    const { rows: differ } = await sql<{ id: string }>`
+      select c.id from chats c left join chat_assignments a on a.chat_id = c.id
+      where a.chat_id is null or a.last_message_at <> c.last_message_at or a.workspace_id <> c.workspace_id`.execute(
+      t.db,
+    );
+    expect(differ).toEqual([]);
+    expect((await copy('chat_m1'))[0]?.last_message_at).toBe('2026-03-02T09:00:00.000Z');
+    expect(await copy('chat_m2')).toEqual([
+      {
+        workspace_id: 'ws_a',
+        user_id: 'usr_1',
+        team_id: null,
+        last_message_at: '2026-03-03T00:00:00.000Z',
+      },
+    ]);
+    expect(await copy('chat_m3')).toHaveLength(1);
+    await t.db.deleteFrom('chats').where('id', 'in', ['chat_m1', 'chat_m2', 'chat_m3']).execute();
+    expect(await copy('chat_m2')).toEqual([]);
+  });
+
+  it('refuses an assignment row of a chat that does not exist', async () => {
+    const error = await pgError(
+      t.db
+        .insertInto('chat_assignments')
+        .values({ chat_id: 'chat_none', workspace_id: 'ws_a', last_message_at: now })
+        .execute(),
+    );
+    expect(error.code).toBe('23503');
   });
 
   it('refuses a team-owned channel without its team, or a user-owned one with a team', async () => {
@@ -205,33 +278,37 @@ describe('schema invariants', () => {
 
   it('has one index per access branch of the list query, each ending in (last_message_at, id)', async () => {
     const { rows } = await sql<{ indexname: string; indexdef: string }>`
-      select indexname, indexdef from pg_indexes where tablename = 'chats'`.execute(t.db);
+      select indexname, indexdef from pg_indexes where tablename in ('chats', 'chat_assignments')`.execute(
+      t.db,
+    );
     const byName = new Map(rows.map((r) => [r.indexname, r.indexdef]));
-    for (const [name, leading] of [
-      ['chats_workspace_recent', 'workspace_id'],
-      ['chats_channel_recent', 'channel_id'],
-      ['chats_assignee_user_recent', 'assignee_user_id'],
-      ['chats_assignee_team_recent', 'assignee_team_id'],
-      ['chats_unassigned_recent', 'workspace_id'],
+    for (const [name, leading, id] of [
+      ['chats_workspace_recent', 'workspace_id', 'id'],
+      ['chats_channel_recent', 'channel_id', 'id'],
+      ['chat_assignments_user_recent', 'user_id', 'chat_id'],
+      ['chat_assignments_team_recent', 'team_id', 'chat_id'],
+      ['chat_assignments_unassigned_recent', 'workspace_id', 'chat_id'],
     ] as const) {
-      expect(byName.get(name), name).toContain(`(${leading}, last_message_at DESC, id DESC)`);
+      expect(byName.get(name), name).toContain(`(${leading}, last_message_at DESC, ${id} DESC)`);
     }
   });
 
   it('answers a per-branch top-50 from its index without sorting the table', async () => {
     await sql`
-      insert into chats (id, workspace_id, channel_id, external_id, contact_id, assignee_user_id,
+      insert into chats (id, workspace_id, channel_id, external_id, contact_id,
                          last_message_at, last_message_preview)
       select 'chat_g' || g, 'ws_a', 'ch_a', 'ext-g' || g, 'ct_a',
-             case when g % 3 = 0 then 'usr_1' end,
              timestamptz '2026-01-01' + g * interval '1 minute', ''
       from generate_series(1, 20000) g`.execute(t.db);
-    await sql`analyze chats`.execute(t.db);
+    await sql`update chat_assignments set user_id = 'usr_1' where chat_id like 'chat_g%' and substr(chat_id, 7)::int % 3 = 0`.execute(
+      t.db,
+    );
+    await sql`analyze chats, chat_assignments`.execute(t.db);
     const { rows } = await sql<{ 'QUERY PLAN': string }>`
-      explain select id from chats where assignee_user_id = 'usr_1'
-      order by last_message_at desc, id desc limit 50`.execute(t.db);
+      explain select chat_id from chat_assignments where user_id = 'usr_1'
+      order by last_message_at desc, chat_id desc limit 50`.execute(t.db);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    expect(plan).toContain('chats_assignee_user_recent');
+    expect(plan).toContain('chat_assignments_user_recent');
     expect(plan).not.toMatch(/\bSort\b/);
   });
 });

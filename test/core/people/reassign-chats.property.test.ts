@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Principal } from '../../../src/core/access/index.js';
 import {
   runReassignJob,
-  type Batch,
   type ReassignJobInput,
   type ReassignStore,
   type Walk,
@@ -18,6 +18,8 @@ interface Chat {
   id: string;
   assignee: string | null;
   at: number;
+  /** What `allows(heir, 'chat.view', chat)` says in the store this fake stands for. */
+  heirMaySee: boolean;
 }
 
 const input: ReassignJobInput = {
@@ -35,7 +37,11 @@ const isAfter = (chat: Chat, cursor: Chat) => order(cursor, chat) < 0;
 
 type Disturbance = { kind: 'message' | 'reassign'; pick: number };
 
-function memoryStore(chats: Map<string, Chat>, disturbances: Disturbance[]) {
+function memoryStore(
+  chats: Map<string, Chat>,
+  disturbances: Disturbance[],
+  heir: Principal | undefined,
+) {
   let clock = 1_000_000;
   const moved: string[] = [];
   /** Between a batch's read and its write, someone else acts. */
@@ -58,23 +64,26 @@ function memoryStore(chats: Map<string, Chat>, disturbances: Disturbance[]) {
   };
   const store: ReassignStore = {
     start: () => Promise.resolve({ state: 'active', total: 0 }),
-    heir: () => Promise.resolve(undefined),
-    nextBatch: () => Promise.reject(new Error('no heir in this test')),
-    commitBatch: () => Promise.reject(new Error('no heir in this test')),
-    unassignNext(_input, walk): Promise<Batch<{ taken: number; moved: number }>> {
+    heir: () => Promise.resolve(heir),
+    moveNext(_input, walk, heirGiven) {
       const taken = take(walk).map((c) => ({ ...c }));
       disturb();
-      let count = 0;
+      const done = { toHeir: 0, unassigned: 0 };
       for (const t of taken) {
         const chat = chats.get(t.id);
         if (chat?.assignee !== input.fromUserId) continue;
-        chat.assignee = null;
+        if (heirGiven && chat.heirMaySee) {
+          chat.assignee = heirGiven.userId;
+          done.toHeir++;
+        } else {
+          chat.assignee = null;
+          done.unassigned++;
+        }
         moved.push(chat.id);
-        count++;
       }
       const last = taken.at(-1);
       return Promise.resolve({
-        items: { taken: taken.length, moved: count },
+        items: { taken: taken.length, ...done },
         after: last ? JSON.stringify(last) : null,
       });
     },
@@ -89,6 +98,7 @@ describe('runReassignJob', () => {
         fc.integer({ min: 0, max: 120 }),
         fc.integer({ min: 1, max: 17 }),
         fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
         fc.array(
           fc.record({
             kind: fc.constantFrom('message' as const, 'reassign' as const),
@@ -96,7 +106,7 @@ describe('runReassignJob', () => {
           }),
           { maxLength: 40 },
         ),
-        async (count, size, lanes, disturbances) => {
+        async (count, size, lanes, withHeir, disturbances) => {
           const chats = new Map<string, Chat>();
           for (let i = 0; i < count; i++) {
             const id = `c${i}`;
@@ -105,12 +115,14 @@ describe('runReassignJob', () => {
               id,
               assignee: i % 7 === 0 ? 'other' : 'leaver',
               at: i % 5 === 0 ? 0 : i,
+              heirMaySee: i % 3 === 0,
             });
           }
           const before = new Set(
             [...chats.values()].filter((c) => c.assignee === 'leaver').map((c) => c.id),
           );
-          const { store, moved } = memoryStore(chats, [...disturbances]);
+          const heir = withHeir ? ({ userId: 'heir' } as Principal) : undefined;
+          const { store, moved } = memoryStore(chats, [...disturbances], heir);
           const result = await runReassignJob(store, input, { batchSize: size, lanes });
 
           expect([...chats.values()].filter((c) => c.assignee === 'leaver')).toEqual([]);
@@ -118,7 +130,11 @@ describe('runReassignJob', () => {
           expect(new Set(moved).size).toBe(moved.length);
           for (const id of moved) expect(before.has(id)).toBe(true);
           expect(result.moved).toBe(moved.length);
-          expect(result.unassigned).toBe(moved.length);
+          const toHeir = [...chats.values()].filter((c) => c.assignee === 'heir');
+          expect(toHeir.every((c) => c.heirMaySee)).toBe(true);
+          if (!heir) expect(toHeir).toEqual([]);
+          expect(result.toHeir).toBe(toHeir.length);
+          expect(result.unassigned).toBe(moved.length - toHeir.length);
           // Reassigned meanwhile: kept by whoever has them now.
           const away = [...chats.values()].filter((c) => c.assignee === 'someone-else');
           for (const chat of away) expect(moved).not.toContain(chat.id);

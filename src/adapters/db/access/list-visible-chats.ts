@@ -14,7 +14,7 @@ import type { Database } from '../database.js';
  * The list query: the chats a principal may view, newest activity first, keyset-paginated.
  *
  * Compiled from the same scope plan `check` evaluates: one top-N query per branch of the
- * plan, each answered from its own index (chats_assignee_user_recent, chats_channel_recent,
+ * plan, each answered from its own index (chat_assignments_user_recent, chats_channel_recent,
  * …) — per key through a LATERAL join when a branch covers several users, teams or
  * accounts — then UNIONed and cut to the page. Never one big OR over a global time index.
  */
@@ -92,14 +92,9 @@ export function visibleChatsQuery(
   if (plan.terms.length === 0) return undefined;
   const take = input.limit + 1;
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
+  const filter = input.filter ?? {};
 
-  // Conditions every branch shares: tenancy, the page's keyset position, the list filter.
-  const shared: RawBuilder<unknown>[] = [sql`c.workspace_id = ${p.workspaceId}`];
-  if (cursor)
-    shared.push(sql`(c.last_message_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id})`);
-  shared.push(...filterConditions(p, input.filter ?? {}));
-
-  const branches = plan.terms.map((term) => branchQuery(p, term, shared, take));
+  const branches = plan.terms.map((term) => branchQuery(p, term, filter, cursor, take));
   const union = sql.join(
     branches.map((b) => sql`(${b})`),
     sql` union `,
@@ -112,9 +107,11 @@ export function visibleChatsQuery(
     )
     select c.id, c.channel_id, c.external_id, c.contact_id,
            ct.name as contact_name, ct.phone as contact_phone, ct.email as contact_email,
-           c.assignee_user_id, c.assignee_team_id, c.last_message_at, c.last_message_preview,
+           a.user_id as assignee_user_id, a.team_id as assignee_team_id,
+           c.last_message_at, c.last_message_preview,
            to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
     from page join chats c on c.id = page.id
+    join chat_assignments a on a.chat_id = c.id
     join contacts ct on ct.id = c.contact_id
     order by c.last_message_at desc, c.id desc
   `;
@@ -156,22 +153,47 @@ export async function listVisibleChats(
 function filterConditions(p: Principal, filter: ChatListFilter): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = [];
   const a = filter.assignee;
-  if (a?.type === 'me') out.push(sql`c.assignee_user_id = ${p.userId}`);
-  if (a?.type === 'user') out.push(sql`c.assignee_user_id = ${a.userId}`);
-  if (a?.type === 'unassigned')
-    out.push(sql`c.assignee_user_id is null and c.assignee_team_id is null`);
+  if (a?.type === 'me') out.push(sql`a.user_id = ${p.userId}`);
+  if (a?.type === 'user') out.push(sql`a.user_id = ${a.userId}`);
+  if (a?.type === 'unassigned') out.push(sql`a.user_id is null and a.team_id is null`);
   if (filter.assigneeTeamIds)
-    out.push(sql`c.assignee_team_id = any(${[...filter.assigneeTeamIds]}::text[])`);
+    out.push(sql`a.team_id = any(${[...filter.assigneeTeamIds]}::text[])`);
   return out;
 }
 
-/** A branch as a condition on one chat row `c` (for restriction filters). */
+/**
+ * The chats `p` may view as one condition on a chat (`c` its chats row, `a` its
+ * chat_assignments row): the plan the list walks branch by branch, here as one OR. For
+ * set-based work over chats picked by other means (reassignment decides per chat with it),
+ * never to find chats — that is what the per-branch indexes are for.
+ */
+export function visibleCondition(p: Principal): RawBuilder<boolean> {
+  const plan = planFor(p, 'chat.view');
+  if (plan.terms.length === 0) return sql<boolean>`false`;
+  return sql<boolean>`(a.workspace_id = ${p.workspaceId} and (${sql.join(
+    plan.terms.map((term) =>
+      term.alsoOneOf
+        ? sql`(${branchPredicate(term.branch, p.workspaceId)} and ${oneOf(term.alsoOneOf, p.workspaceId)})`
+        : branchPredicate(term.branch, p.workspaceId),
+    ),
+    sql` or `,
+  )}))`;
+}
+
+/** Any of the branches, as a condition on one chat. */
+const oneOf = (branches: readonly ChatBranch[], workspaceId: string) =>
+  sql`(${sql.join(
+    branches.map((b) => branchPredicate(b, workspaceId)),
+    sql` or `,
+  )})`;
+
+/** A branch as a condition on one chat: `c` its chats row, `a` its chat_assignments row (for restriction filters). */
 function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown> {
   switch (b.kind) {
     case 'assignee_user':
-      return sql`c.assignee_user_id = any(${[...b.userIds]}::text[])`;
+      return sql`a.user_id = any(${[...b.userIds]}::text[])`;
     case 'assignee_team':
-      return sql`c.assignee_team_id = any(${[...b.teamIds]}::text[])`;
+      return sql`a.team_id = any(${[...b.teamIds]}::text[])`;
     case 'participant':
       return sql`exists (select 1 from chat_participants cp where cp.chat_id = c.id and cp.user_id = ${b.userId})`;
     case 'channel_owner_user':
@@ -183,40 +205,72 @@ function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown
   }
 }
 
+/**
+ * Which table a branch walks in (last_message_at DESC, id DESC) order, and so whose index
+ * answers it: chat_assignments (`a`, its chats row joined by key) for the assignee branches
+ * and for "every chat" narrowed by an assignee filter; chats (`c`) otherwise. Both carry the
+ * same last_message_at (the database keeps the copy), so either order is the list's order.
+ */
+const WALK_ASSIGNMENTS = {
+  time: sql.raw('a.last_message_at'),
+  id: sql.raw('a.chat_id'),
+  workspace: sql.raw('a.workspace_id'),
+};
+const WALK_CHATS = {
+  time: sql.raw('c.last_message_at'),
+  id: sql.raw('c.id'),
+  workspace: sql.raw('c.workspace_id'),
+};
+
 /** One branch's top-N, from its own index. */
 function branchQuery(
   p: Principal,
   term: ScopeTerm,
-  shared: RawBuilder<unknown>[],
+  filter: ChatListFilter,
+  cursor: Cursor | undefined,
   take: number,
 ): RawBuilder<unknown> {
-  const conditions = [...shared];
-  if (term.alsoOneOf) {
-    conditions.push(
-      sql`(${sql.join(
-        term.alsoOneOf.map((b) => branchPredicate(b, p.workspaceId)),
-        sql` or `,
-      )})`,
-    );
-  }
+  const b = term.branch;
+  const filters = filterConditions(p, filter);
+  const walk =
+    b.kind === 'assignee_user' ||
+    b.kind === 'assignee_team' ||
+    (b.kind === 'workspace' && filters.length > 0)
+      ? WALK_ASSIGNMENTS
+      : WALK_CHATS;
+  // Conditions on every branch: tenancy, the page's keyset position, the list filter, the
+  // restriction's "also one of" branches.
+  const conditions: RawBuilder<unknown>[] = [sql`${walk.workspace} = ${p.workspaceId}`];
+  if (cursor)
+    conditions.push(sql`(${walk.time}, ${walk.id}) < (${cursor.at}::timestamptz, ${cursor.id})`);
+  conditions.push(...filters);
+  if (term.alsoOneOf) conditions.push(oneOf(term.alsoOneOf, p.workspaceId));
   const where = sql.join(conditions, sql` and `);
+  // Left joins (every chat has its assignment row and the other way round) that the planner
+  // drops when nothing reads the joined side: an assignee branch without restriction never
+  // touches chats, a channel branch without filter never touches chat_assignments.
+  const chatsWithAssignments =
+    walk === WALK_ASSIGNMENTS
+      ? sql`chat_assignments a left join chats c on c.id = a.chat_id`
+      : sql`chats c left join chat_assignments a on a.chat_id = c.id`;
   const topN = (keyCondition: RawBuilder<unknown>) =>
-    sql`select c.id, c.last_message_at from chats c where ${keyCondition} and ${where}
-        order by c.last_message_at desc, c.id desc limit ${take}`;
+    sql`select ${walk.id} as id, ${walk.time} as last_message_at from ${chatsWithAssignments}
+        where ${keyCondition} and ${where}
+        order by ${walk.time} desc, ${walk.id} desc limit ${take}`;
   // Several keys: one indexed top-N per key, merged (a LATERAL join), instead of one scan.
   const perKey = (keys: readonly string[], column: RawBuilder<unknown>) =>
     keys.length === 1
       ? topN(sql`${column} = ${keys[0]}`)
       : sql`select t.id, t.last_message_at from unnest(${[...keys]}::text[]) as k(key)
             cross join lateral (${topN(sql`${column} = k.key`)}) as t`;
-  const b = term.branch;
   switch (b.kind) {
     case 'assignee_user':
-      return perKey(b.userIds, sql`c.assignee_user_id`);
+      return perKey(b.userIds, sql`a.user_id`);
     case 'assignee_team':
-      return perKey(b.teamIds, sql`c.assignee_team_id`);
+      return perKey(b.teamIds, sql`a.team_id`);
     case 'participant':
-      return sql`select c.id, c.last_message_at from chat_participants cp join chats c on c.id = cp.chat_id
+      return sql`select c.id, c.last_message_at
+                 from chat_participants cp join chats c on c.id = cp.chat_id left join chat_assignments a on a.chat_id = c.id
                  where cp.user_id = ${b.userId} and cp.workspace_id = ${p.workspaceId} and ${where}
                  order by c.last_message_at desc, c.id desc limit ${take}`;
     case 'channel_owner_user':

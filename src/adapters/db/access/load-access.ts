@@ -8,7 +8,7 @@ import {
   type WorkspaceAccessFacts,
 } from '../../../core/access/index.js';
 import type { Database } from '../database.js';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { DB } from '../schema.js';
 
 type Queryable = Database | Transaction<DB>;
@@ -101,68 +101,17 @@ export async function loadChatFacts(
   return toChatFacts(await chatFactsQuery(db, workspaceId).where('c.id', 'in', chatIds).execute());
 }
 
-/**
- * Facts of up to `limit` chats assigned to a user, newest first, after a cursor from a previous
- * call (reassignment walks a member's chats with it on chats_assignee_user_recent).
- */
-export async function loadAssignedChatFacts(
-  db: Queryable,
-  workspaceId: string,
-  userId: string,
-  walk: { after: string | null; size: number; lane: number; lanes: number },
-): Promise<{ chats: ChatFacts[]; after: string | null }> {
-  const from = walk.after ? decodeRecentCursor(walk.after) : undefined;
-  const rows = await chatFactsQuery(db, workspaceId)
-    .select(recentCursor)
-    .where('c.assignee_user_id', '=', userId)
-    .where(afterRecent(from))
-    .where(inLane(walk))
-    .orderBy('c.last_message_at', 'desc')
-    .orderBy('c.id', 'desc')
-    .limit(walk.size)
-    .execute();
-  return { chats: toChatFacts(rows), after: rows.at(-1)?.cursor ?? null };
-}
-
-/** Chats after a cursor position (all when there is none); `c` is chats. */
-export const afterRecent = (from: { at: string; id: string } | undefined) =>
-  from
-    ? sql<boolean>`(c.last_message_at, c.id) < (${from.at}::timestamptz, ${from.id})`
-    : sql<boolean>`true`;
-
-/** Chats of one lane out of `lanes` disjoint ones (all when there is one lane). */
-export const inLane = (walk: { lane: number; lanes: number }) =>
-  walk.lanes > 1
-    ? sql<boolean>`mod(abs(hashtext(c.id)), ${walk.lanes}) = ${walk.lane}`
-    : sql<boolean>`true`;
-
-/** A position in (last_message_at DESC, id DESC) order, exact to the microsecond. */
-export const recentCursor =
-  sql<string>`json_build_array(to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), c.id)::text`.as(
-    'cursor',
-  );
-
-export function decodeRecentCursor(cursor: string): { at: string; id: string } | undefined {
-  try {
-    const value: unknown = JSON.parse(cursor);
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string')
-      return { at: value[0], id: value[1] };
-  } catch {
-    // not one of ours
-  }
-  return undefined;
-}
-
 function chatFactsQuery(db: Queryable, workspaceId: string) {
   return db
     .selectFrom('chats as c')
     .innerJoin('channel_accounts as ca', 'ca.id', 'c.channel_id')
+    .innerJoin('chat_assignments as a', 'a.chat_id', 'c.id')
     .select((eb) => [
       'c.id',
       'c.workspace_id',
       'c.channel_id',
-      'c.assignee_user_id',
-      'c.assignee_team_id',
+      'a.user_id as assignee_user_id',
+      'a.team_id as assignee_team_id',
       'ca.owner_type',
       'ca.owner_user_id',
       'ca.owner_team_id',

@@ -5,6 +5,7 @@ import * as m0003 from './0003-operations.js';
 import * as m0004 from './0004-job-indexes.js';
 import * as m0005 from './0005-fewer-chat-indexes.js';
 import * as m0006 from './0006-whatsapp-qr.js';
+import * as m0007 from './0007-chat-assignments.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0004-job-indexes': m0004,
   '0005-fewer-chat-indexes': m0005,
   '0006-whatsapp-qr': m0006,
+  '0007-chat-assignments': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,19 +7,30 @@ export interface ChatsTable {
   /** The provider's id of the conversation (a WhatsApp jid, a webhook chatId). */
   external_id: string;
   contact_id: string;
-  /** At most one of the two assignee columns is set; neither: unassigned (HQ's queue). */
-  assignee_user_id: string | null;
-  assignee_team_id: string | null;
   status: Generated<'open' | 'closed'>;
   is_group: Generated<boolean>;
   last_message_at: Timestamp;
   last_message_preview: Generated<string>;
   /** Why the router put the chat where it is (explainable routing). */
   routing: Json<Record<string, unknown>> | null;
-  /** The user the chat was last assigned to, for sticky routing. */
-  last_assignee_user_id: string | null;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+}
+
+/**
+ * Who a chat is assigned to: one row per chat, created with it (by a trigger on chats), apart
+ * from the wide chats row so that reassigning thousands of chats writes little (migration 0007).
+ */
+export interface ChatAssignmentsTable {
+  chat_id: string;
+  workspace_id: string;
+  /** At most one of the two is set; neither: unassigned (HQ's queue). */
+  user_id: string | null;
+  team_id: string | null;
+  /** The user the chat was last assigned to, for sticky routing. */
+  last_user_id: string | null;
+  /** A copy of chats.last_message_at, kept by the database; never written by the application. */
+  last_message_at: Timestamp;
 }
 
 export interface ChatParticipantsTable {

@@ -101,12 +101,13 @@ export async function chatItem(
   const row = await db
     .selectFrom('chats as c')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+    .innerJoin('chat_assignments as a', 'a.chat_id', 'c.id')
     .select([
       'c.id',
       'c.channel_id',
       'c.external_id',
-      'c.assignee_user_id',
-      'c.assignee_team_id',
+      'a.user_id as assignee_user_id',
+      'a.team_id as assignee_team_id',
       'c.last_message_at',
       'c.last_message_preview',
       'ct.id as contact_id',
@@ -490,20 +491,19 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
           }
         }
         const before = await trx
-          .selectFrom('chats')
-          .select(['assignee_user_id', 'assignee_team_id'])
-          .where('id', '=', chatId)
+          .selectFrom('chat_assignments')
+          .select(['user_id', 'team_id'])
+          .where('chat_id', '=', chatId)
           .forUpdate()
           .executeTakeFirstOrThrow();
         await trx
-          .updateTable('chats')
+          .updateTable('chat_assignments')
           .set({
-            assignee_user_id: target?.type === 'user' ? target.id : null,
-            assignee_team_id: target?.type === 'team' ? target.id : null,
-            ...(target?.type === 'user' ? { last_assignee_user_id: target.id } : {}),
-            updated_at: sql`now()`,
+            user_id: target?.type === 'user' ? target.id : null,
+            team_id: target?.type === 'team' ? target.id : null,
+            ...(target?.type === 'user' ? { last_user_id: target.id } : {}),
           })
-          .where('id', '=', chatId)
+          .where('chat_id', '=', chatId)
           .execute();
         await writeAudit(trx, {
           workspaceId: ws,
@@ -511,7 +511,7 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
           action: 'chat.assign',
           targetType: 'chat',
           targetId: chatId,
-          before: { userId: before.assignee_user_id, teamId: before.assignee_team_id },
+          before: { userId: before.user_id, teamId: before.team_id },
           after: target,
         });
       });

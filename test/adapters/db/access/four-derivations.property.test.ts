@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allows,
@@ -17,6 +18,7 @@ import {
 } from '../../../../src/adapters/db/access/load-access.js';
 import {
   listVisibleChats,
+  visibleCondition,
   type ChatListItem,
 } from '../../../../src/adapters/db/access/list-visible-chats.js';
 import {
@@ -31,7 +33,7 @@ import { createTestDatabase, type TestDatabase } from '../../../support/database
 /**
  * One policy, derived four ways, must agree on every world: `check` (in memory, from the
  * generated facts), the list query (SQL on real PostgreSQL, from facts loaded back), the
- * audience of each chat, and tenancy. Runs enough random worlds per CI run to find a
+ * audience of each chat, and tenancy — and a fifth: the scope as one SQL condition per chat. Runs enough random worlds per CI run to find a
  * one-in-a-hundred bug with ~95% probability (PROPERTY_RUNS overrides).
  */
 const runs = Number(process.env.PROPERTY_RUNS ?? 300);
@@ -96,6 +98,21 @@ describe('the four derivations agree on random worlds (real PostgreSQL)', () => 
                 assigneeTeamIds: teamAndSubteams(ws.facts, r.pick(ws.facts.teams).id),
               });
             }
+            // Derivation 5: the same scope as one condition per chat (what reassignment decides
+            // an heir's chats with) holds for exactly the chats check allows.
+            const { rows: matching } = await sql<{ chat_id: string }>`
+              select a.chat_id from chat_assignments a left join chats c on c.id = a.chat_id
+              where a.workspace_id in (${sql.join(world.workspaces.map((w) => w.facts.workspaceId))})
+                and ${visibleCondition(actual)}`.execute(t.db);
+            expect(
+              matching.map((m) => m.chat_id).sort(),
+              `condition for ${member.userId} (${member.role}, ${member.status}, ${JSON.stringify(member.restrictions)})`,
+            ).toEqual(
+              allChats
+                .filter((c) => allows(expected, 'chat.view', c))
+                .map((c) => c.id)
+                .sort(),
+            );
             for (const filter of filters) {
               const want = allChats
                 .filter(
