@@ -63,10 +63,9 @@ export async function runReassignJob(
   options: {
     batchSize?: number;
     /**
-     * Lanes walked side by side (default 1). Two lanes move ~35–40k chats/s instead of ~28k on
-     * a 2-core database, but then the revoke takes both cores and agents' list queries slow
-     * down (up to ~2.7× their idle p99 in `npm run bench`); more lanes pay off on a database
-     * with cores to spare.
+     * Lanes walked side by side (default 1). On a 2-core database a second lane gains little
+     * or nothing in `npm run bench` and takes the core agents' list queries need; more lanes
+     * may pay off on a database with cores to spare.
      */
     lanes?: number;
     afterBatch?: (done: number) => Promise<void> | void;
