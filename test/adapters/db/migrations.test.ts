@@ -1,11 +1,11 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   migrateDownAll,
   migrateToLatest,
   type Database,
 } from '../../../src/adapters/db/database.js';
-import { migrations } from '../../../src/adapters/db/migrations/index.js';
+import { migrationProvider, migrations } from '../../../src/adapters/db/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 const domainTables = [
@@ -71,6 +71,49 @@ describe('migrations', () => {
     expect(await tables(t.db)).toEqual([]);
     await migrateToLatest(t.db);
     expect(await tables(t.db)).toEqual([...domainTables].sort());
+  });
+
+  it('0007 carries existing assignments into chat_assignments, and back down', async () => {
+    const other = await createTestDatabase({ migrated: false });
+    try {
+      const migrator = new Migrator({ db: other.db, provider: migrationProvider });
+      await migrator.migrateTo('0006-whatsapp-qr');
+      for (const statement of [
+        sql`insert into organizations (id, name) values ('org', 'O')`,
+        sql`insert into workspaces (id, organization_id, name, integration_secret) values ('ws', 'org', 'W', 's')`,
+        sql`insert into users (id, email, name) values ('u1', 'u1@x.test', 'U1'), ('u2', 'u2@x.test', 'U2')`,
+        sql`insert into memberships (workspace_id, user_id, role) values ('ws', 'u1', 'agent'), ('ws', 'u2', 'agent')`,
+        sql`insert into teams (id, workspace_id, name) values ('t1', 'ws', 'T')`,
+        sql`insert into channel_accounts (id, workspace_id, type, name, owner_type, status) values ('ch', 'ws', 'webhook', 'c', 'workspace', 'active')`,
+        sql`insert into contacts (id, workspace_id, name) values ('ct', 'ws', 'C')`,
+        sql`insert into chats (id, workspace_id, channel_id, external_id, contact_id, assignee_user_id, assignee_team_id, last_assignee_user_id, last_message_at) values
+          ('c1', 'ws', 'ch', 'e1', 'ct', 'u1', null, 'u1', '2026-05-01T10:00:00.123456Z'),
+          ('c2', 'ws', 'ch', 'e2', 'ct', null, 't1', 'u2', '2026-05-02T10:00:00Z'),
+          ('c3', 'ws', 'ch', 'e3', 'ct', null, null, null, '2026-05-03T10:00:00Z')`,
+      ])
+        await statement.execute(other.db);
+      await migrateToLatest(other.db);
+      const { rows } = await sql<Record<string, string | null>>`
+        select a.chat_id, a.user_id, a.team_id, a.last_user_id, (a.last_message_at = c.last_message_at)::text as same_time
+        from chat_assignments a join chats c on c.id = a.chat_id order by 1`.execute(other.db);
+      expect(rows).toEqual([
+        { chat_id: 'c1', user_id: 'u1', team_id: null, last_user_id: 'u1', same_time: 'true' },
+        { chat_id: 'c2', user_id: null, team_id: 't1', last_user_id: 'u2', same_time: 'true' },
+        { chat_id: 'c3', user_id: null, team_id: null, last_user_id: null, same_time: 'true' },
+      ]);
+      await migrator.migrateTo('0006-whatsapp-qr');
+      const { rows: back } = await sql<Record<string, string | null>>`
+        select id, assignee_user_id, assignee_team_id, last_assignee_user_id from chats order by 1`.execute(
+        other.db,
+      );
+      expect(back).toEqual([
+        { id: 'c1', assignee_user_id: 'u1', assignee_team_id: null, last_assignee_user_id: 'u1' },
+        { id: 'c2', assignee_user_id: null, assignee_team_id: 't1', last_assignee_user_id: 'u2' },
+        { id: 'c3', assignee_user_id: null, assignee_team_id: null, last_assignee_user_id: null },
+      ]);
+    } finally {
+      await other.drop();
+    }
   });
 
   it('survive two processes migrating at once', async () => {
