@@ -146,7 +146,7 @@ export function makeBenchWorld(chatCount: number, mode: WorldMode, seed = 7): Be
   const assigneeOf = sampler(assignable.length, skewed, random);
   const collaborators = Array.from({ length: 78 }, (_, k) => userId(922 + k));
 
-  const chats: BenchChat[] = new Array(chatCount);
+  const chats: BenchChat[] = [];
   for (let i = 0; i < chatCount; i++) {
     const channel = channels[channelOf()] ?? channels[0];
     if (!channel) throw new Error('no channels');
@@ -165,7 +165,7 @@ export function makeBenchWorld(chatCount: number, mode: WorldMode, seed = 7): Be
       ((channel.owner.type === 'user' && oldAgents.has(channel.owner.userId)) ||
         (assignee?.type === 'user' && oldAgents.has(assignee.userId)));
     const age = touchesOld ? YEAR_MS + random() * YEAR_MS : random() * YEAR_MS;
-    chats[i] = {
+    chats.push({
       id: `c${pad(i, 7)}`,
       workspaceId: WORKSPACE,
       channelId: channel.id,
@@ -174,7 +174,7 @@ export function makeBenchWorld(chatCount: number, mode: WorldMode, seed = 7): Be
       participantIds,
       lastMessageAt: Math.floor(NOW - age),
       contactId: `k${pad(i % Math.max(1, Math.floor(chatCount / 2)), 7)}`,
-    };
+    });
   }
 
   return {

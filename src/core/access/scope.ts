@@ -8,12 +8,18 @@ import type { Principal } from './principal.js';
  * top-N query per branch, UNIONed), so the two cannot disagree.
  */
 export type ChatBranch =
-  | { kind: 'assignee_user'; userIds: readonly string[] }
-  | { kind: 'assignee_team'; teamIds: readonly string[] }
+  | { kind: 'assignee_user'; userIds: readonly string[]; ids: ReadonlySet<string> }
+  | { kind: 'assignee_team'; teamIds: readonly string[]; ids: ReadonlySet<string> }
   | { kind: 'participant'; userId: string }
-  | { kind: 'channel_owner_user'; userIds: readonly string[] }
-  | { kind: 'channel_owner_team'; teamIds: readonly string[] }
+  | { kind: 'channel_owner_user'; userIds: readonly string[]; ids: ReadonlySet<string> }
+  | { kind: 'channel_owner_team'; teamIds: readonly string[]; ids: ReadonlySet<string> }
   | { kind: 'workspace' };
+
+/** A branch on users or teams; `ids` holds the same keys as a set, for `check`'s lookups. */
+const users = (kind: 'assignee_user' | 'channel_owner_user', userIds: readonly string[]) =>
+  ({ kind, userIds, ids: new Set(userIds) }) as const;
+const teams = (kind: 'assignee_team' | 'channel_owner_team', teamIds: readonly string[]) =>
+  ({ kind, teamIds, ids: new Set(teamIds) }) as const;
 
 export interface ScopeTerm {
   branch: ChatBranch;
@@ -33,19 +39,19 @@ export interface ChatScopePlan {
 function branchesAt(p: Principal, level: Level): ChatBranch[] {
   const me = [p.userId];
   const members = [...p.teamMemberIds];
-  const teams = [...p.teamIds];
+  const myTeams = [...p.teamIds];
   const out: ChatBranch[] = [];
   if (level === 'all') return [{ kind: 'workspace' }];
   if (rank[level] >= rank.assigned) {
-    out.push({ kind: 'assignee_user', userIds: me }, { kind: 'participant', userId: p.userId });
+    out.push(users('assignee_user', me), { kind: 'participant', userId: p.userId });
   }
-  if (rank[level] >= rank.own) out.push({ kind: 'channel_owner_user', userIds: me });
+  if (rank[level] >= rank.own) out.push(users('channel_owner_user', me));
   if (rank[level] >= rank.team) {
     out.push(
-      { kind: 'channel_owner_user', userIds: members },
-      { kind: 'channel_owner_team', teamIds: teams },
-      { kind: 'assignee_user', userIds: members },
-      { kind: 'assignee_team', teamIds: teams },
+      users('channel_owner_user', members),
+      teams('channel_owner_team', myTeams),
+      users('assignee_user', members),
+      teams('assignee_team', myTeams),
     );
   }
   return out.filter((b) => !isEmpty(b));
@@ -62,11 +68,12 @@ function isEmpty(b: ChatBranch): boolean {
  * teams or to a member of one, or that they take part in. Unassigned chats vanish.
  */
 function selfAndTeamFilter(p: Principal): ChatBranch[] {
-  return [
-    { kind: 'assignee_user', userIds: [p.userId, ...p.teamMemberIds] },
-    { kind: 'assignee_team', teamIds: [...p.teamIds] },
+  const filter: ChatBranch[] = [
+    users('assignee_user', [p.userId, ...p.teamMemberIds]),
+    teams('assignee_team', [...p.teamIds]),
     { kind: 'participant', userId: p.userId },
-  ].filter((b) => !isEmpty(b as ChatBranch)) as ChatBranch[];
+  ];
+  return filter.filter((b) => !isEmpty(b));
 }
 
 /** Is every chat matching `branch` also matched by one of `filter`? Then the filter adds nothing. */
@@ -107,9 +114,18 @@ export function chatScopePlan(p: Principal, action: ChatAction): ChatScopePlan {
 }
 
 const plans = new WeakMap<Principal, Map<ChatAction, ChatScopePlan>>();
+/** The last plan handed out: a run of checks for one user skips the map lookups. */
+let last: { p: Principal; action: ChatAction; plan: ChatScopePlan } | undefined;
 
 /** `chatScopePlan`, computed once per principal and action. */
 export function planFor(p: Principal, action: ChatAction): ChatScopePlan {
+  if (last?.p === p && last.action === action) return last.plan;
+  const plan = cachedPlan(p, action);
+  last = { p, action, plan };
+  return plan;
+}
+
+function cachedPlan(p: Principal, action: ChatAction): ChatScopePlan {
   let byAction = plans.get(p);
   if (!byAction) plans.set(p, (byAction = new Map<ChatAction, ChatScopePlan>()));
   let plan = byAction.get(action);
@@ -120,15 +136,15 @@ export function planFor(p: Principal, action: ChatAction): ChatScopePlan {
 export function branchMatches(b: ChatBranch, chat: ChatFacts): boolean {
   switch (b.kind) {
     case 'assignee_user':
-      return chat.assignee?.type === 'user' && b.userIds.includes(chat.assignee.userId);
+      return chat.assignee?.type === 'user' && b.ids.has(chat.assignee.userId);
     case 'assignee_team':
-      return chat.assignee?.type === 'team' && b.teamIds.includes(chat.assignee.teamId);
+      return chat.assignee?.type === 'team' && b.ids.has(chat.assignee.teamId);
     case 'participant':
       return chat.participantIds.includes(b.userId);
     case 'channel_owner_user':
-      return chat.channelOwner.type === 'user' && b.userIds.includes(chat.channelOwner.userId);
+      return chat.channelOwner.type === 'user' && b.ids.has(chat.channelOwner.userId);
     case 'channel_owner_team':
-      return chat.channelOwner.type === 'team' && b.teamIds.includes(chat.channelOwner.teamId);
+      return chat.channelOwner.type === 'team' && b.ids.has(chat.channelOwner.teamId);
     case 'workspace':
       return true;
   }
@@ -137,11 +153,14 @@ export function branchMatches(b: ChatBranch, chat: ChatFacts): boolean {
 /** The first term of the plan that covers the chat, or undefined. */
 export function matchingTerm(plan: ChatScopePlan, chat: ChatFacts): ScopeTerm | undefined {
   if (chat.workspaceId !== plan.workspaceId) return undefined;
-  return plan.terms.find(
-    (t) =>
+  for (const t of plan.terms) {
+    if (
       branchMatches(t.branch, chat) &&
-      (!t.alsoOneOf || t.alsoOneOf.some((f) => branchMatches(f, chat))),
-  );
+      (!t.alsoOneOf || t.alsoOneOf.some((f) => branchMatches(f, chat)))
+    )
+      return t;
+  }
+  return undefined;
 }
 
 /** Which accounts a channel permission covers: `own` = owned by U; `team` adds U's teams and their members. */

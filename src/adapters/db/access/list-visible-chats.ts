@@ -99,12 +99,68 @@ export function visibleChatsQuery(
     branches.map((b) => sql`(${b})`),
     sql` union `,
   );
+  return pageOf(sql`
+    select id, last_message_at from (${union}) as visible
+    order by last_message_at desc, id desc
+    limit ${take}`);
+}
+
+/**
+ * How the list finds a page of a broad scope: a principal whose plan names more than
+ * `manyKeys` users, teams and accounts (a Teammate of a large team) first walks the newest
+ * `walkRows` chats of the workspace in time order, keeping those the scope covers; per-key
+ * top-N would read `take` chats for each of hundreds of keys. Only when that walk does not fill
+ * the page does the per-branch union run. Tests turn the knobs to force either path.
+ */
+export interface ListTuning {
+  manyKeys: number;
+  walkRows: number;
+}
+const defaultTuning: ListTuning = { manyKeys: 16, walkRows: 2_000 };
+
+function keyCount(term: ScopeTerm): number {
+  const keys = (b: ChatBranch) =>
+    'userIds' in b ? b.userIds.length : 'teamIds' in b ? b.teamIds.length : 1;
+  return keys(term.branch) + (term.alsoOneOf ?? []).reduce((n, b) => n + keys(b), 0);
+}
+
+/**
+ * The page from a walk over the workspace's newest chats (see `ListTuning`); undefined when the
+ * scope is narrow, covers the whole workspace anyway, or a filter narrows the list (the
+ * assignee indexes answer those).
+ */
+export function walkedChatsQuery(
+  p: Principal,
+  input: ListVisibleChatsInput,
+  tuning: ListTuning = defaultTuning,
+): RawBuilder<ListRow> | undefined {
+  const plan = planFor(p, 'chat.view');
+  const filter = input.filter ?? {};
+  if (
+    plan.terms.length === 0 ||
+    plan.terms.some((t) => t.branch.kind === 'workspace') ||
+    filterConditions(p, filter).length > 0 ||
+    plan.terms.reduce((n, t) => n + keyCount(t), 0) <= tuning.manyKeys
+  )
+    return undefined;
+  const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
+  return pageOf(sql`
+    select c.id, c.last_message_at from (
+      select c.id, c.channel_id, c.last_message_at from chats c
+      where c.workspace_id = ${p.workspaceId}
+        ${cursor ? sql`and (c.last_message_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id})` : sql``}
+      order by c.last_message_at desc, c.id desc
+      limit ${tuning.walkRows}
+    ) as c left join chat_assignments a on a.chat_id = c.id
+    where ${visibleCondition(p)}
+    order by c.last_message_at desc, c.id desc
+    limit ${input.limit + 1}`);
+}
+
+/** A page's rows, from a query that yields the page's (id, last_message_at) in order. */
+function pageOf(page: RawBuilder<unknown>): RawBuilder<ListRow> {
   return sql<ListRow>`
-    with page as (
-      select id, last_message_at from (${union}) as visible
-      order by last_message_at desc, id desc
-      limit ${take}
-    )
+    with page as (${page})
     select c.id, c.channel_id, c.external_id, c.contact_id,
            ct.name as contact_name, ct.phone as contact_phone, ct.email as contact_email,
            a.user_id as assignee_user_id, a.team_id as assignee_team_id,
@@ -121,10 +177,9 @@ export async function listVisibleChats(
   db: Database,
   p: Principal,
   input: ListVisibleChatsInput,
+  tuning: ListTuning = defaultTuning,
 ): Promise<ChatListPage> {
-  const query = visibleChatsQuery(p, input);
-  if (!query) return { items: [], nextCursor: null };
-  const { rows } = await query.execute(db);
+  const rows = await pageRows(db, p, input, tuning);
 
   const items = rows.slice(0, input.limit).map((r) => ({
     id: r.id,
@@ -148,6 +203,22 @@ export async function listVisibleChats(
   const nextCursor =
     rows.length > input.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null;
   return { items, nextCursor };
+}
+
+async function pageRows(
+  db: Database,
+  p: Principal,
+  input: ListVisibleChatsInput,
+  tuning: ListTuning,
+): Promise<ListRow[]> {
+  const walk = walkedChatsQuery(p, input, tuning);
+  if (walk) {
+    const { rows } = await walk.execute(db);
+    // A full page (one more than the limit) is the page; otherwise the walk ran out first.
+    if (rows.length > input.limit) return rows;
+  }
+  const query = visibleChatsQuery(p, input);
+  return query ? (await query.execute(db)).rows : [];
 }
 
 function filterConditions(p: Principal, filter: ChatListFilter): RawBuilder<unknown>[] {

@@ -1,0 +1,727 @@
+/**
+ * The suite's "Check" workload (issue 7): how fast is "may U view chat C?" in process, compared
+ * with two well-known authorization libraries and with the fastest hand-written form, all four
+ * deciding from the same principals, the same scope plans and the same chats.
+ *
+ * - Switchboard: `allows(p, 'chat.view', chat)` as exported, on the world's `ChatFacts`.
+ * - CASL (`@casl/ability`): one ability per principal whose rules are the principal's scope plan
+ *   (`planFor`) translated term by term into MongoDB-style conditions over a flat chat subject;
+ *   a restriction's `alsoOneOf` becomes an `$or` beside the branch's own condition (CASL's
+ *   documented `buildMongoQueryMatcher` extension adds `$or`, which its default matcher lacks).
+ *   This is how a CASL user would write the policy: rules built once per user, `ability.can`.
+ * - casbin: the ABAC style of its documentation: one model whose matcher reads attributes of the
+ *   request's subject and object (no per-user policy lines, which casbin would scan one by one),
+ *   with custom functions for set membership. The subject's attributes are the plan's branches
+ *   grouped into sets, so the matcher decides exactly what the plan decides. The request's object
+ *   is the same flat chat CASL gets.
+ * - Typed arrays: the in-process limit. Chats are columns of indices (a CSR for participants),
+ *   and each principal is a bit mask per user and per team index, so a check is a handful of
+ *   array loads and bit operations.
+ *
+ * Everything a decider needs (principals, abilities, subjects, compiled masks) is built before
+ * timing, all four are checked to agree on a large sample first, and each is then timed in a
+ * tight loop over the same pre-generated pairs.
+ */
+import { buildMongoQueryMatcher, createMongoAbility, subject as caslSubject } from '@casl/ability';
+import type { MongoAbility } from '@casl/ability';
+// CASL's documented way to add operators its default Mongo matcher leaves out.
+import { $or, or } from '@ucast/mongo2js';
+import { newEnforcer, newModelFromString } from 'casbin';
+import type { Enforcer } from 'casbin';
+import {
+  allows,
+  buildPrincipal,
+  planFor,
+  type ChatBranch,
+  type ChatScopePlan,
+  type Principal,
+} from '../../src/core/access/index.js';
+import type { BenchChat, BenchWorld } from './world.js';
+import { prng } from './world.js';
+
+export interface CheckRow {
+  workload: string;
+  figure: string;
+  value: number;
+  target: string;
+  met: boolean;
+}
+
+const ACTION = 'chat.view';
+/** Pairs per pre-generated pair set (a power of two: the timing loop wraps around with a mask). */
+const PAIR_COUNT = 1 << 20;
+const CHUNK = 1 << 12;
+const HOT_USERS = 16;
+const HOT_CHATS = 1_024;
+const SAMPLE_CHATS = 256;
+const RANDOM_SAMPLE_PAIRS = 50_000;
+
+// ---------------------------------------------------------------------------------------------
+// Plans, regrouped: what casbin's matcher and the typed masks evaluate.
+
+/**
+ * A plan as three groups of branches: a chat is in scope if it matches a `scope` branch, or a
+ * `narrowed` branch and a `filter` branch (the restriction's `alsoOneOf`). Exact as long as
+ * every filtered term of a principal carries the same filter, which `groupPlan` checks.
+ */
+interface GroupedPlan {
+  scope: ChatBranch[];
+  narrowed: ChatBranch[];
+  filter: readonly ChatBranch[];
+}
+
+function groupPlan(plan: ChatScopePlan, userId: string): GroupedPlan {
+  const grouped: GroupedPlan = { scope: [], narrowed: [], filter: [] };
+  let filterKey: string | undefined;
+  for (const term of plan.terms) {
+    if (!term.alsoOneOf) {
+      grouped.scope.push(term.branch);
+      continue;
+    }
+    const key = JSON.stringify(term.alsoOneOf);
+    if (filterKey !== undefined && key !== filterKey)
+      throw new Error(`the plan of ${userId} filters its terms in different ways`);
+    filterKey = key;
+    grouped.narrowed.push(term.branch);
+    grouped.filter = term.alsoOneOf;
+  }
+  return grouped;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CASL
+
+/** The chat as CASL (and casbin) see it: flat fields, ids or null. */
+interface FlatChat {
+  workspaceId: string;
+  assigneeUserId: string | null;
+  assigneeTeamId: string | null;
+  channelOwnerUserId: string | null;
+  channelOwnerTeamId: string | null;
+  participantIds: readonly string[];
+}
+
+function flatten(chat: BenchChat): FlatChat {
+  return {
+    workspaceId: chat.workspaceId,
+    assigneeUserId: chat.assignee?.type === 'user' ? chat.assignee.userId : null,
+    assigneeTeamId: chat.assignee?.type === 'team' ? chat.assignee.teamId : null,
+    channelOwnerUserId: chat.channelOwner.type === 'user' ? chat.channelOwner.userId : null,
+    channelOwnerTeamId: chat.channelOwner.type === 'team' ? chat.channelOwner.teamId : null,
+    participantIds: chat.participantIds,
+  };
+}
+
+type CaslAbility = MongoAbility<['view', 'Chat' | FlatChat]>;
+type Condition = Record<string, unknown>;
+
+/** One id: equality, as a CASL user would write it; several: `$in`. */
+const oneOf = (ids: readonly string[]) => (ids.length === 1 ? ids[0] : { $in: [...ids] });
+
+function caslCondition(branch: ChatBranch, workspaceId: string): Condition {
+  switch (branch.kind) {
+    case 'assignee_user':
+      return { assigneeUserId: oneOf(branch.userIds) };
+    case 'assignee_team':
+      return { assigneeTeamId: oneOf(branch.teamIds) };
+    case 'participant':
+      // Mongo semantics: an array field equals a value when it contains it.
+      return { participantIds: branch.userId };
+    case 'channel_owner_user':
+      return { channelOwnerUserId: oneOf(branch.userIds) };
+    case 'channel_owner_team':
+      return { channelOwnerTeamId: oneOf(branch.teamIds) };
+    case 'workspace':
+      return { workspaceId };
+  }
+}
+
+const caslConditionsMatcher = buildMongoQueryMatcher({ $or }, { or });
+
+function caslAbility(p: Principal): CaslAbility {
+  const plan = planFor(p, ACTION);
+  const rules =
+    p.status !== 'active'
+      ? []
+      : plan.terms.map((term) => {
+          const conditions: Condition = {
+            workspaceId: plan.workspaceId,
+            ...caslCondition(term.branch, plan.workspaceId),
+          };
+          if (term.alsoOneOf)
+            conditions.$or = term.alsoOneOf.map((b) => caslCondition(b, plan.workspaceId));
+          return { action: 'view' as const, subject: 'Chat' as const, conditions };
+        });
+  // The conditions use `$or`, which CASL's MongoQuery type leaves out; the matcher above has it.
+  return createMongoAbility<CaslAbility>(rules as Array<{ action: 'view'; subject: 'Chat' }>, {
+    conditionsMatcher: caslConditionsMatcher,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// casbin
+
+interface AttributeGroup {
+  all: boolean;
+  assigneeUsers: ReadonlySet<string>;
+  assigneeTeams: ReadonlySet<string>;
+  ownerUsers: ReadonlySet<string>;
+  ownerTeams: ReadonlySet<string>;
+  participants: ReadonlySet<string>;
+}
+
+/** The request's subject: the principal's scope as attributes. */
+interface CasbinSubject {
+  userId: string;
+  workspaceId: string;
+  active: boolean;
+  hasNarrowed: boolean;
+  scope: AttributeGroup;
+  narrowed: AttributeGroup;
+  filter: AttributeGroup;
+}
+
+function attributeGroup(branches: readonly ChatBranch[]): AttributeGroup {
+  const group = {
+    all: false,
+    assigneeUsers: new Set<string>(),
+    assigneeTeams: new Set<string>(),
+    ownerUsers: new Set<string>(),
+    ownerTeams: new Set<string>(),
+    participants: new Set<string>(),
+  };
+  for (const b of branches) {
+    if (b.kind === 'workspace') group.all = true;
+    else if (b.kind === 'participant') group.participants.add(b.userId);
+    else if (b.kind === 'assignee_user') for (const u of b.userIds) group.assigneeUsers.add(u);
+    else if (b.kind === 'assignee_team') for (const t of b.teamIds) group.assigneeTeams.add(t);
+    else if (b.kind === 'channel_owner_user') for (const u of b.userIds) group.ownerUsers.add(u);
+    else for (const t of b.teamIds) group.ownerTeams.add(t);
+  }
+  return group;
+}
+
+function casbinSubject(p: Principal): CasbinSubject {
+  const plan = planFor(p, ACTION);
+  const grouped = groupPlan(plan, p.userId);
+  return {
+    userId: p.userId,
+    workspaceId: plan.workspaceId,
+    active: p.status === 'active',
+    hasNarrowed: grouped.narrowed.length > 0,
+    scope: attributeGroup(grouped.scope),
+    narrowed: attributeGroup(grouped.narrowed),
+    filter: attributeGroup(grouped.filter),
+  };
+}
+
+const groupMatcher = (group: keyof Pick<CasbinSubject, 'scope' | 'narrowed' | 'filter'>) =>
+  [
+    `r.sub.${group}.all`,
+    `setHas(r.sub.${group}.assigneeUsers, r.obj.assigneeUserId)`,
+    `setHas(r.sub.${group}.assigneeTeams, r.obj.assigneeTeamId)`,
+    `setHas(r.sub.${group}.ownerUsers, r.obj.channelOwnerUserId)`,
+    `setHas(r.sub.${group}.ownerTeams, r.obj.channelOwnerTeamId)`,
+    `anyInSet(r.obj.participantIds, r.sub.${group}.participants)`,
+  ].join(' || ');
+
+export const casbinModelText = `
+[request_definition]
+r = sub, obj, act
+
+[policy_definition]
+p = sub, obj, act
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = r.act == "view" && r.sub.active && r.obj.workspaceId == r.sub.workspaceId && ((${groupMatcher('scope')}) || (r.sub.hasNarrowed && (${groupMatcher('narrowed')}) && (${groupMatcher('filter')})))
+`;
+
+async function casbinEnforcer(): Promise<Enforcer> {
+  const enforcer = await newEnforcer(newModelFromString(casbinModelText));
+  await enforcer.addFunction('setHas', (set: ReadonlySet<string>, value: string | null) =>
+    value === null ? false : set.has(value),
+  );
+  await enforcer.addFunction('anyInSet', (items: readonly string[], set: ReadonlySet<string>) => {
+    for (const item of items) if (set.has(item)) return true;
+    return false;
+  });
+  return enforcer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed arrays
+
+/** Chats as columns of indices; "none" is the last index (`userCount`, `teamCount`). */
+export interface ChatColumns {
+  workspace: Int32Array;
+  assigneeUser: Int32Array;
+  assigneeTeam: Int32Array;
+  ownerUser: Int32Array;
+  ownerTeam: Int32Array;
+  /** CSR: chat c's participants are participantUser[participantStart[c] .. participantStart[c+1]). */
+  participantStart: Int32Array;
+  participantUser: Int32Array;
+}
+
+/**
+ * A principal as masks. Bit layout of `userBits`/`teamBits`: for each relation (assignee at
+ * bit 0, channel owner at 3, participant at 6) one bit per plan group (scope, narrowed, filter).
+ */
+export interface CompiledPrincipal {
+  /** -1: suspended or revoked, matches no chat. */
+  workspace: number;
+  /** Groups that contain the workspace branch. */
+  constantGroups: number;
+  userBits: Uint16Array;
+  teamBits: Uint16Array;
+  columns: ChatColumns;
+}
+
+const ASSIGNEE = 0;
+const OWNER = 3;
+const PARTICIPANT = 6;
+const ASSIGNEE_MASK = 0b111 << ASSIGNEE;
+const OWNER_MASK = 0b111 << OWNER;
+const PARTICIPANT_MASK = 0b111 << PARTICIPANT;
+const SCOPE = 1;
+const NARROWED_AND_FILTER = 0b110;
+
+/** Dense indices for ids, with a sentinel "none" appended once the ids are all known. */
+class Interner {
+  readonly indexOf = new Map<string, number>();
+  add(id: string): number {
+    let index = this.indexOf.get(id);
+    if (index === undefined) this.indexOf.set(id, (index = this.indexOf.size));
+    return index;
+  }
+}
+
+interface TypedIndex {
+  users: Interner;
+  teams: Interner;
+  workspaces: Interner;
+  columns: ChatColumns;
+}
+
+function buildColumns(world: BenchWorld): TypedIndex {
+  const users = new Interner();
+  const teams = new Interner();
+  const workspaces = new Interner();
+  for (const m of world.facts.members) users.add(m.userId);
+  for (const t of world.facts.teams) teams.add(t.id);
+  const chats = world.chats;
+  // Ids a chat mentions but the facts do not (none in the generated world) still get an index.
+  let participantCount = 0;
+  for (const chat of chats) {
+    workspaces.add(chat.workspaceId);
+    if (chat.assignee?.type === 'user') users.add(chat.assignee.userId);
+    if (chat.assignee?.type === 'team') teams.add(chat.assignee.teamId);
+    if (chat.channelOwner.type === 'user') users.add(chat.channelOwner.userId);
+    if (chat.channelOwner.type === 'team') teams.add(chat.channelOwner.teamId);
+    for (const u of chat.participantIds) users.add(u);
+    participantCount += chat.participantIds.length;
+  }
+  const noUser = users.indexOf.size;
+  const noTeam = teams.indexOf.size;
+  const userIndex = (id: string) => users.indexOf.get(id) ?? noUser;
+  const teamIndex = (id: string) => teams.indexOf.get(id) ?? noTeam;
+  const n = chats.length;
+  const columns: ChatColumns = {
+    workspace: new Int32Array(n),
+    assigneeUser: new Int32Array(n),
+    assigneeTeam: new Int32Array(n),
+    ownerUser: new Int32Array(n),
+    ownerTeam: new Int32Array(n),
+    participantStart: new Int32Array(n + 1),
+    participantUser: new Int32Array(participantCount),
+  };
+  let next = 0;
+  for (let c = 0; c < n; c++) {
+    const chat = chats[c] as BenchChat;
+    const { assignee, channelOwner } = chat;
+    columns.workspace[c] = workspaces.indexOf.get(chat.workspaceId) ?? -1;
+    columns.assigneeUser[c] = assignee?.type === 'user' ? userIndex(assignee.userId) : noUser;
+    columns.assigneeTeam[c] = assignee?.type === 'team' ? teamIndex(assignee.teamId) : noTeam;
+    columns.ownerUser[c] = channelOwner.type === 'user' ? userIndex(channelOwner.userId) : noUser;
+    columns.ownerTeam[c] = channelOwner.type === 'team' ? teamIndex(channelOwner.teamId) : noTeam;
+    columns.participantStart[c] = next;
+    for (const u of chat.participantIds) columns.participantUser[next++] = userIndex(u);
+  }
+  columns.participantStart[n] = next;
+  return { users, teams, workspaces, columns };
+}
+
+function compilePrincipal(p: Principal, index: TypedIndex): CompiledPrincipal {
+  const plan = planFor(p, ACTION);
+  const grouped = groupPlan(plan, p.userId);
+  // One more slot than ids: the "none" sentinel, whose bits stay 0.
+  const userBits = new Uint16Array(index.users.indexOf.size + 1);
+  const teamBits = new Uint16Array(index.teams.indexOf.size + 1);
+  let constantGroups = 0;
+  const mark = (bits: Uint16Array, ids: Interner, id: string, bit: number) => {
+    const i = ids.indexOf.get(id);
+    if (i !== undefined) bits[i] = (bits[i] ?? 0) | (1 << bit);
+  };
+  const groups = [grouped.scope, grouped.narrowed, grouped.filter];
+  groups.forEach((branches, group) => {
+    for (const b of branches) {
+      if (b.kind === 'workspace') constantGroups |= 1 << group;
+      else if (b.kind === 'participant') mark(userBits, index.users, b.userId, PARTICIPANT + group);
+      else if (b.kind === 'assignee_user')
+        for (const u of b.userIds) mark(userBits, index.users, u, ASSIGNEE + group);
+      else if (b.kind === 'assignee_team')
+        for (const t of b.teamIds) mark(teamBits, index.teams, t, ASSIGNEE + group);
+      else if (b.kind === 'channel_owner_user')
+        for (const u of b.userIds) mark(userBits, index.users, u, OWNER + group);
+      else for (const t of b.teamIds) mark(teamBits, index.teams, t, OWNER + group);
+    }
+  });
+  const workspace =
+    p.status === 'active' ? (index.workspaces.indexOf.get(plan.workspaceId) ?? -2) : -1;
+  return { workspace, constantGroups, userBits, teamBits, columns: index.columns };
+}
+
+/** The hand-written limit: a few loads and bit operations per check. */
+export function typedAllows(p: CompiledPrincipal, chat: number): boolean {
+  const columns = p.columns;
+  if (columns.workspace[chat] !== p.workspace) return false;
+  const users = p.userBits;
+  const teams = p.teamBits;
+  let bits =
+    (((users[columns.assigneeUser[chat] ?? 0] ?? 0) |
+      (teams[columns.assigneeTeam[chat] ?? 0] ?? 0)) &
+      ASSIGNEE_MASK) |
+    (((users[columns.ownerUser[chat] ?? 0] ?? 0) | (teams[columns.ownerTeam[chat] ?? 0] ?? 0)) &
+      OWNER_MASK);
+  const end = columns.participantStart[chat + 1] ?? 0;
+  for (let i = columns.participantStart[chat] ?? 0; i < end; i++)
+    bits |= (users[columns.participantUser[i] ?? 0] ?? 0) & PARTICIPANT_MASK;
+  const groups =
+    p.constantGroups | (bits & 0b111) | ((bits >> OWNER) & 0b111) | (bits >> PARTICIPANT);
+  return (groups & SCOPE) !== 0 || (groups & NARROWED_AND_FILTER) === NARROWED_AND_FILTER;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pairs and timing
+
+interface PairSet {
+  name: 'random' | 'hot';
+  users: Int32Array;
+  chats: Int32Array;
+}
+
+function pairSet(
+  name: PairSet['name'],
+  userPool: readonly number[],
+  chatPool: readonly number[],
+  seed: number,
+): PairSet {
+  const random = prng(seed);
+  const users = new Int32Array(PAIR_COUNT);
+  const chats = new Int32Array(PAIR_COUNT);
+  for (let i = 0; i < PAIR_COUNT; i++) {
+    users[i] = userPool[Math.floor(random() * userPool.length)] ?? 0;
+    chats[i] = chatPool[Math.floor(random() * chatPool.length)] ?? 0;
+  }
+  return { name, users, chats };
+}
+
+/** Runs pairs [from, to) and returns how many were allowed (the checksum). */
+type ChunkRunner = (users: Int32Array, chats: Int32Array, from: number, to: number) => number;
+
+interface Timing {
+  checksPerSecond: number;
+  checks: number;
+  allowedShare: number;
+}
+
+function time(run: ChunkRunner, pairs: PairSet, seconds: number): Timing {
+  let checks = 0;
+  let allowed = 0;
+  let offset = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  let now: number;
+  do {
+    allowed += run(pairs.users, pairs.chats, offset, offset + CHUNK);
+    checks += CHUNK;
+    offset = (offset + CHUNK) & (PAIR_COUNT - 1);
+    now = performance.now();
+  } while (now < deadline);
+  return {
+    checksPerSecond: checks / ((now - start) / 1000),
+    checks,
+    allowedShare: allowed / checks,
+  };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function gcIfExposed(): boolean {
+  const gc: unknown = (globalThis as { gc?: unknown }).gc;
+  if (typeof gc !== 'function') return false;
+  (gc as () => void)();
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function checkWorkload(
+  world: BenchWorld,
+  options: { seconds?: number } = {},
+): Promise<{ rows: CheckRow[]; details: Record<string, unknown> }> {
+  const seconds = options.seconds ?? 1.5;
+  const warmup = Math.max(0.1, seconds / 5);
+  const chats = world.chats;
+
+  // 1. Principals, once; user index = position in facts.members.
+  const principals = world.facts.members.map((m) => {
+    const p = buildPrincipal(world.facts, m.userId);
+    if (!p) throw new Error(`no principal for ${m.userId}`);
+    planFor(p, ACTION);
+    return p;
+  });
+  const userIndex = new Map(principals.map((p, i) => [p.userId, i]));
+
+  // 2. The deciders' own structures.
+  const abilities = principals.map(caslAbility);
+  const gcExposed = gcIfExposed();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const subjects = chats.map((chat) => caslSubject('Chat', flatten(chat)));
+  gcIfExposed();
+  const caslSubjectBytes = (process.memoryUsage().heapUsed - heapBefore) / chats.length;
+
+  const enforcer = await casbinEnforcer();
+  const casbinSubjects = principals.map(casbinSubject);
+
+  const typedIndex = buildColumns(world);
+  const compiled = principals.map((p) => compilePrincipal(p, typedIndex));
+  const { columns } = typedIndex;
+  const columnBytes = [
+    columns.workspace,
+    columns.assigneeUser,
+    columns.assigneeTeam,
+    columns.ownerUser,
+    columns.ownerTeam,
+    columns.participantStart,
+    columns.participantUser,
+  ].reduce((sum, column) => sum + column.byteLength, 0);
+  const principalBytes =
+    compiled.reduce((sum, c) => sum + c.userBits.byteLength + c.teamBits.byteLength, 0) /
+    compiled.length;
+
+  const principalAt = (u: number) => principals[u] as Principal;
+  const deciders: Record<string, { one: (u: number, c: number) => boolean; run: ChunkRunner }> = {
+    Switchboard: {
+      one: (u, c) => allows(principalAt(u), ACTION, chats[c] as BenchChat),
+      run: (users, chatIds, from, to) => {
+        let allowed = 0;
+        for (let i = from; i < to; i++) {
+          const p = principals[users[i] ?? 0];
+          const chat = chats[chatIds[i] ?? 0];
+          if (!p || !chat) throw new Error(`pair ${i} out of range`);
+          if (allows(p, ACTION, chat)) allowed++;
+        }
+        return allowed;
+      },
+    },
+    CASL: {
+      one: (u, c) => (abilities[u] as CaslAbility).can('view', subjects[c] as FlatChat),
+      run: (users, chatIds, from, to) => {
+        let allowed = 0;
+        for (let i = from; i < to; i++) {
+          const ability = abilities[users[i] ?? 0];
+          const chat = subjects[chatIds[i] ?? 0];
+          if (!ability || !chat) throw new Error(`pair ${i} out of range`);
+          if (ability.can('view', chat)) allowed++;
+        }
+        return allowed;
+      },
+    },
+    casbin: {
+      one: (u, c) => enforcer.enforceSync(casbinSubjects[u], subjects[c], 'view'),
+      run: (users, chatIds, from, to) => {
+        let allowed = 0;
+        for (let i = from; i < to; i++) {
+          const sub = casbinSubjects[users[i] ?? 0];
+          const obj = subjects[chatIds[i] ?? 0];
+          if (!sub || !obj) throw new Error(`pair ${i} out of range`);
+          if (enforcer.enforceSync(sub, obj, 'view')) allowed++;
+        }
+        return allowed;
+      },
+    },
+    'typed arrays': {
+      one: (u, c) => typedAllows(compiled[u] as CompiledPrincipal, c),
+      run: (users, chatIds, from, to) => {
+        let allowed = 0;
+        for (let i = from; i < to; i++) {
+          const p = compiled[users[i] ?? 0];
+          if (!p) throw new Error(`pair ${i} out of range`);
+          if (typedAllows(p, chatIds[i] ?? 0)) allowed++;
+        }
+        return allowed;
+      },
+    },
+  };
+  const names = Object.keys(deciders);
+
+  // 3. Verify: every user against a sample of chats (with every chat that has participants, up
+  // to the sample's size), plus random pairs.
+  const random = prng(world.seed + 101);
+  const withParticipants = range(chats.length).filter(
+    (c) => (chats[c]?.participantIds.length ?? 0) > 0,
+  );
+  const sampleChats = new Set(withParticipants.slice(0, SAMPLE_CHATS / 4));
+  while (sampleChats.size < Math.min(SAMPLE_CHATS, chats.length))
+    sampleChats.add(Math.floor(random() * chats.length));
+  const verifyPairs: Array<[number, number]> = [];
+  for (const c of sampleChats) for (let u = 0; u < principals.length; u++) verifyPairs.push([u, c]);
+  for (let k = 0; k < RANDOM_SAMPLE_PAIRS; k++)
+    verifyPairs.push([
+      Math.floor(random() * principals.length),
+      Math.floor(random() * chats.length),
+    ]);
+  let verifiedAllowed = 0;
+  for (const [u, c] of verifyPairs) {
+    const answers = names.map((name) => deciders[name]?.one(u, c));
+    if (answers.some((a) => a !== answers[0])) {
+      const said = names.map((name, k) => `${name}=${String(answers[k])}`).join(', ');
+      throw new Error(
+        `deciders disagree on user ${principalAt(u).userId}, chat ${chats[c]?.id}: ${said}`,
+      );
+    }
+    if (answers[0]) verifiedAllowed++;
+  }
+
+  // 4. Timing.
+  const hotUserIds = Object.values(world.named);
+  for (let k = 0; hotUserIds.length < HOT_USERS && k < 10 * HOT_USERS; k++) {
+    const id = principals[Math.floor(random() * principals.length)]?.userId;
+    if (id && !hotUserIds.includes(id)) hotUserIds.push(id);
+  }
+  const hotUsers = hotUserIds.map((id) => userIndex.get(id) ?? 0);
+  // Hot chats: the most recently active ones.
+  const hotChats = range(chats.length)
+    .sort((a, b) => (chats[b]?.lastMessageAt ?? 0) - (chats[a]?.lastMessageAt ?? 0))
+    .slice(0, HOT_CHATS);
+  const pairSets = [
+    pairSet('random', range(principals.length), range(chats.length), world.seed + 202),
+    pairSet('hot', hotUsers, hotChats, world.seed + 303),
+  ];
+  const timings: Record<string, Record<string, Timing>> = {};
+  for (const pairs of pairSets) {
+    const bySet: Record<string, Timing> = (timings[pairs.name] = {});
+    for (const name of names) {
+      const decider = deciders[name];
+      if (!decider) continue;
+      time(decider.run, pairs, warmup);
+      bySet[name] = time(decider.run, pairs, seconds);
+    }
+  }
+  const rate = (set: string, name: string) => timings[set]?.[name]?.checksPerSecond ?? 0;
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+  const switchboardOverCasl = ratio(rate('random', 'Switchboard'), rate('random', 'CASL'));
+  const switchboardOverCasbin = ratio(rate('random', 'Switchboard'), rate('random', 'casbin'));
+  const typedOverSwitchboard = ratio(rate('random', 'typed arrays'), rate('random', 'Switchboard'));
+
+  const TARGET_RATE = 10_000_000;
+  const rows: CheckRow[] = [];
+  for (const set of ['random', 'hot'] as const) {
+    rows.push({
+      workload: `check, ${set} pairs — Switchboard`,
+      figure: 'checks/s',
+      value: rate(set, 'Switchboard'),
+      target: '≥ 10,000,000',
+      met: rate(set, 'Switchboard') >= TARGET_RATE,
+    });
+  }
+  rows.push(
+    {
+      workload: 'check, random pairs — Switchboard ÷ CASL',
+      figure: '×',
+      value: switchboardOverCasl,
+      target: '≥ 7',
+      met: switchboardOverCasl >= 7,
+    },
+    {
+      workload: 'check, random pairs — Switchboard ÷ casbin',
+      figure: '×',
+      value: switchboardOverCasbin,
+      target: '≥ 35',
+      met: switchboardOverCasbin >= 35,
+    },
+    {
+      workload: 'check, random pairs — typed arrays ÷ Switchboard',
+      figure: '×',
+      value: typedOverSwitchboard,
+      target: '—',
+      met: true,
+    },
+  );
+  for (const name of ['CASL', 'casbin', 'typed arrays'])
+    for (const set of ['random', 'hot'] as const)
+      rows.push({
+        workload: `check, ${set} pairs — ${name}`,
+        figure: 'checks/s',
+        value: rate(set, name),
+        target: '—',
+        met: true,
+      });
+  rows.push(
+    {
+      workload: 'check memory — typed-array chat columns',
+      figure: 'bytes/chat',
+      value: columnBytes / chats.length,
+      target: '—',
+      met: true,
+    },
+    {
+      workload: `check memory — CASL chat subjects${gcExposed ? '' : ' (approximate)'}`,
+      figure: 'bytes/chat',
+      value: caslSubjectBytes,
+      target: '—',
+      met: true,
+    },
+  );
+
+  return {
+    rows,
+    details: {
+      mode: world.mode,
+      seed: world.seed,
+      chats: chats.length,
+      users: principals.length,
+      action: ACTION,
+      secondsPerDeciderAndPairSet: seconds,
+      warmupSeconds: warmup,
+      verification: {
+        pairs: verifyPairs.length,
+        allowed: verifiedAllowed,
+        chatsSampled: sampleChats.size,
+        randomPairs: RANDOM_SAMPLE_PAIRS,
+      },
+      pairSets: {
+        pairsPerSet: PAIR_COUNT,
+        hotUsers: hotUserIds,
+        hotChats: `${hotChats.length} most recently active`,
+      },
+      timings,
+      ratiosFrom: 'random pairs',
+      casbinCall: 'enforceSync (generic ABAC matcher, no policy lines, custom set functions)',
+      caslMatcher: 'createMongoAbility + buildMongoQueryMatcher({ $or }, { or })',
+      memory: {
+        typedColumnBytes: columnBytes,
+        typedColumnBytesPerChat: columnBytes / chats.length,
+        typedPrincipalBytesEach: principalBytes,
+        caslSubjectBytesPerChat: caslSubjectBytes,
+        caslSubjectMeasurement: gcExposed
+          ? 'heapUsed difference with global.gc()'
+          : 'approximate: heapUsed difference without global.gc (run node with --expose-gc)',
+      },
+    },
+  };
+}

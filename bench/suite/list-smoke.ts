@@ -1,0 +1,12 @@
+import { createDatabase } from '../../src/adapters/db/database.js';
+import { loadWorkspaceAccess } from '../../src/adapters/db/access/load-access.js';
+import { buildPrincipal } from '../../src/core/access/index.js';
+import { makeBenchWorld } from './world.js';
+import { listWorkload } from './list.js';
+const { db } = createDatabase({ url: 'postgres://root@127.0.0.1:5432/sb_world', maxConnections: 4 });
+const world = makeBenchWorld(100000, 'skewed');
+const facts = await loadWorkspaceAccess(db, world.facts.workspaceId);
+const users = Object.entries(world.named).map(([label, id]) => ({ label, principal: buildPrincipal(facts, id)! }));
+const r = await listWorkload(db, users, { times: 100 });
+for (const m of r) console.log(m.user.padEnd(32), m.page, 'SB', m.switchboard.p50.toFixed(2), m.switchboard.p99.toFixed(2), m.switchboard.rowsExamined, '| OR', m.singleOr.p50.toFixed(2), m.singleOr.p99.toFixed(2), m.singleOr.rowsExamined);
+await db.destroy();

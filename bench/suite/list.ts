@@ -1,0 +1,141 @@
+import { sql, type RawBuilder } from 'kysely';
+import {
+  decodeCursor,
+  listVisibleChats,
+  visibleChatsQuery,
+  walkedChatsQuery,
+  visibleCondition,
+} from '../../src/adapters/db/access/list-visible-chats.js';
+import type { Database } from '../../src/adapters/db/database.js';
+import type { Principal } from '../../src/core/access/index.js';
+import { percentile } from '../stats.js';
+
+/**
+ * The list workload: "the newest 50 chats U may see", first page and page 21 (a keyset cursor
+ * 1,000 chats deep), for each named user. Switchboard's per-branch union against the
+ * single-`OR` query an authorization library's rules-to-query produces (CASL's rulesToQuery: one
+ * WHERE with every rule's condition OR-ed, over the global time order), both on the same
+ * database; rows examined come from EXPLAIN ANALYZE.
+ */
+export interface ListMeasure {
+  user: string;
+  page: 1 | 21;
+  switchboard: { p50: number; p99: number; rowsExamined: number };
+  singleOr: { p50: number; p99: number; rowsExamined: number };
+}
+
+const LIMIT = 50;
+
+/** The single-OR baseline: the whole scope as one condition, one time-ordered scan. */
+export function singleOrQuery(p: Principal, cursor: string | null): RawBuilder<{ id: string }> {
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  return sql<{ id: string }>`
+    select c.id, c.last_message_at from chats c join chat_assignments a on a.chat_id = c.id
+    where c.workspace_id = ${p.workspaceId} and ${visibleCondition(p)}
+      ${after ? sql`and (c.last_message_at, c.id) < (${after.at}::timestamptz, ${after.id})` : sql``}
+    order by c.last_message_at desc, c.id desc limit ${LIMIT + 1}`;
+}
+
+/** The cursor of page `page` (null for page 1), found by paging through Switchboard's list. */
+async function cursorOfPage(db: Database, p: Principal, page: number): Promise<string | null> {
+  let cursor: string | null = null;
+  for (let i = 1; i < page; i++) {
+    const result = await listVisibleChats(db, p, { limit: LIMIT, cursor });
+    cursor = result.nextCursor;
+    if (!cursor) return null;
+  }
+  return cursor;
+}
+
+async function timed(run: () => Promise<unknown>, times: number): Promise<number[]> {
+  for (let i = 0; i < 10; i++) await run();
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const started = performance.now();
+    await run();
+    out.push(performance.now() - started);
+  }
+  return out;
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows the scans of a plan read: what they returned plus what their filters threw away. */
+function rowsExamined(node: PlanNode): number {
+  const loops = node['Actual Loops'] ?? 1;
+  const own = node['Node Type'].includes('Scan')
+    ? ((node['Actual Rows'] ?? 0) +
+        (node['Rows Removed by Filter'] ?? 0) +
+        (node['Rows Removed by Index Recheck'] ?? 0)) *
+      loops
+    : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsExamined(child), 0);
+}
+
+async function explainRows(db: Database, query: RawBuilder<unknown>): Promise<number> {
+  const compiled = query.compile(db);
+  const { rows } = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>({
+    ...compiled,
+    sql: `explain (analyze, format json) ${compiled.sql}`,
+  });
+  const plan = rows[0]?.['QUERY PLAN'][0]?.Plan;
+  return plan ? Math.round(rowsExamined(plan)) : 0;
+}
+
+export async function listWorkload(
+  db: Database,
+  users: ReadonlyArray<{ label: string; principal: Principal }>,
+  options: { times: number },
+): Promise<ListMeasure[]> {
+  const out: ListMeasure[] = [];
+  for (const { label, principal } of users) {
+    for (const page of [1, 21] as const) {
+      const cursor = await cursorOfPage(db, principal, page);
+      if (page > 1 && !cursor) continue; // fewer than 21 pages: nothing to measure
+      const union = visibleChatsQuery(principal, { limit: LIMIT, cursor });
+      if (!union) continue;
+      // The queries Switchboard runs for this page: a walk that fills it, or the union.
+      const walk = walkedChatsQuery(principal, { limit: LIMIT, cursor });
+      const walked = walk ? (await walk.execute(db)).rows : [];
+      const ours = walk && walked.length > LIMIT ? [walk] : walk ? [walk, union] : [union];
+      const theirs = singleOrQuery(principal, cursor);
+      // Same answer first: the baseline must list exactly what Switchboard lists.
+      const a = (await listVisibleChats(db, principal, { limit: LIMIT, cursor })).items.map(
+        (r) => r.id,
+      );
+      const b = (await theirs.execute(db)).rows.map((r) => r.id).slice(0, LIMIT);
+      if (a.join() !== b.join())
+        throw new Error(`${label}, page ${page}: the single-OR query lists other chats`);
+      const switchboard = await timed(
+        () => listVisibleChats(db, principal, { limit: LIMIT, cursor }),
+        options.times,
+      );
+      const singleOr = await timed(() => theirs.execute(db), options.times);
+      out.push({
+        user: label,
+        page,
+        switchboard: {
+          p50: percentile(switchboard, 50),
+          p99: percentile(switchboard, 99),
+          rowsExamined: (await Promise.all(ours.map((q) => explainRows(db, q)))).reduce(
+            (x, y) => x + y,
+            0,
+          ),
+        },
+        singleOr: {
+          p50: percentile(singleOr, 50),
+          p99: percentile(singleOr, 99),
+          rowsExamined: await explainRows(db, theirs),
+        },
+      });
+    }
+  }
+  return out;
+}
