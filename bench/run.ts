@@ -6,6 +6,7 @@ import { createDatabase, migrateToLatest } from '../src/adapters/db/database.js'
 import { startEmbeddedPostgres } from '../src/adapters/db/embedded-postgres.js';
 import { ingestWorkload } from './ingest.js';
 import { revokeWorkload } from './revoke.js';
+import { suiteRows, type Row } from './suite/suite.js';
 import type { Database } from '../src/adapters/db/database.js';
 
 /**
@@ -49,13 +50,8 @@ async function main() {
   }
   const { db } = createDatabase({ url, maxConnections: 4 });
   await migrateToLatest(db);
-  const rows: Array<{
-    workload: string;
-    figure: string;
-    value: number;
-    target: string;
-    met: boolean;
-  }> = [];
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
   try {
     if (wanted('ingest')) {
       const ingest = await ingestWorkload(url, {
@@ -95,6 +91,14 @@ async function main() {
       );
     }
     if (wanted('revoke')) await revokeRows(db, rows);
+    if (wanted('suite')) {
+      const suite = await suiteRows(url, {
+        full,
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
+      rows.push(...suite.rows);
+      details.suite = suite.details;
+    }
   } finally {
     await db.destroy();
     await dropDatabase?.();
@@ -107,7 +111,9 @@ async function main() {
     const value =
       r.figure === 'ms'
         ? `${r.value.toFixed(2)} ms`
-        : `${Math.round(r.value).toLocaleString('en')} ${r.figure}`;
+        : r.value < 100
+          ? `${r.value.toFixed(1)} ${r.figure}`
+          : `${Math.round(r.value).toLocaleString('en')} ${r.figure}`;
     process.stdout.write(
       `${r.workload.padEnd(width)}  ${value.padStart(12)}  ${r.target}${r.met ? '' : '   ← TARGET MISSED'}\n`,
     );
@@ -120,15 +126,13 @@ async function main() {
   await writeFile(
     file,
     JSON.stringify(
-      { at: new Date().toISOString(), machine: `${os.cpus().length} cores`, rows },
+      { at: new Date().toISOString(), machine: `${os.cpus().length} cores`, full, rows, details },
       null,
       2,
     ),
   );
   process.stdout.write(`\nwritten to ${path.relative(process.cwd(), file)}\n`);
 }
-
-type Row = { workload: string; figure: string; value: number; target: string; met: boolean };
 
 async function revokeRows(db: Database, rows: Row[]) {
   // The default (one lane), then two lanes side by side for comparison.

@@ -47,10 +47,16 @@ async function cursorOfPage(db: Database, p: Principal, page: number): Promise<s
   return cursor;
 }
 
-async function timed(run: () => Promise<unknown>, times: number): Promise<number[]> {
-  for (let i = 0; i < 10; i++) await run();
+/** Up to `times` runs after a warm-up, stopping early (after at least 5) once `budgetMs` is spent. */
+async function timed(
+  run: () => Promise<unknown>,
+  times: number,
+  budgetMs: number,
+): Promise<number[]> {
+  for (let i = 0; i < 3; i++) await run();
   const out: number[] = [];
-  for (let i = 0; i < times; i++) {
+  const until = performance.now() + budgetMs;
+  for (let i = 0; i < times && (i < 5 || performance.now() < until); i++) {
     const started = performance.now();
     await run();
     out.push(performance.now() - started);
@@ -92,7 +98,7 @@ async function explainRows(db: Database, query: RawBuilder<unknown>): Promise<nu
 export async function listWorkload(
   db: Database,
   users: ReadonlyArray<{ label: string; principal: Principal }>,
-  options: { times: number },
+  options: { times: number; budgetMs: number },
 ): Promise<ListMeasure[]> {
   const out: ListMeasure[] = [];
   for (const { label, principal } of users) {
@@ -116,8 +122,9 @@ export async function listWorkload(
       const switchboard = await timed(
         () => listVisibleChats(db, principal, { limit: LIMIT, cursor }),
         options.times,
+        options.budgetMs,
       );
-      const singleOr = await timed(() => theirs.execute(db), options.times);
+      const singleOr = await timed(() => theirs.execute(db), options.times, options.budgetMs);
       out.push({
         user: label,
         page,

@@ -85,15 +85,7 @@ export function makeBenchWorld(chatCount: number, mode: WorldMode, seed = 7): Be
 
   // Roles: 2 owners, 20 admins, 300 teammates, 600 agents, 78 collaborators.
   const roleOf = (i: number) =>
-    i < 2
-      ? 'owner'
-      : i < 22
-        ? 'admin'
-        : i < 322
-          ? 'teammate'
-          : i < 922
-            ? 'agent'
-            : 'collaborator';
+    i < 2 ? 'owner' : i < 22 ? 'admin' : i < 322 ? 'teammate' : i < 922 ? 'agent' : 'collaborator';
   const members: MemberFacts[] = Array.from({ length: USERS }, (_, i) => ({
     userId: userId(i),
     name: `User ${i}`,

@@ -1,0 +1,138 @@
+import pg from 'pg';
+import { loadWorkspaceAccess } from '../../src/adapters/db/access/load-access.js';
+import { createDatabase, migrateToLatest } from '../../src/adapters/db/database.js';
+import { buildPrincipal, buildPrincipals } from '../../src/core/access/index.js';
+import { audienceWorkload, countsWorkload } from './audience-counts.js';
+import { checkWorkload } from './check.js';
+import { listWorkload } from './list.js';
+import { insertBenchWorld, makeBenchWorld, type WorldMode } from './world.js';
+
+/**
+ * Issue 7's side-by-side suite: for each world mode (uniform, skewed), a fresh database with the
+ * seeded world, then check, list, audience and counts, each beside its baseline and target.
+ * Quick mode: 100k chats; `--full`: 1M (the size the targets are set for).
+ */
+export interface Row {
+  workload: string;
+  figure: string;
+  value: number;
+  target: string;
+  met: boolean;
+}
+
+/** A database created beside `serverUrl`'s and dropped afterwards. */
+async function withScratchDatabase<T>(serverUrl: string, run: (url: string) => Promise<T>) {
+  const name = `sb_suite_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const exec = async (statement: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    await client.query(statement).finally(() => client.end());
+  };
+  await exec(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  try {
+    return await run(url.toString());
+  } finally {
+    await exec(`drop database if exists ${name} with (force)`);
+  }
+}
+
+const ms = (workload: string, value: number, limit?: number): Row => ({
+  workload,
+  figure: 'ms',
+  value,
+  target: limit === undefined ? '—' : `≤ ${limit} ms`,
+  met: limit === undefined || value <= limit,
+});
+
+export async function suiteRows(
+  serverUrl: string,
+  options: { full: boolean; log: (line: string) => void },
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+  const chats = options.full ? 1_000_000 : 100_000;
+  const size = options.full ? '1M' : '100k';
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = {};
+  for (const mode of ['uniform', 'skewed'] as WorldMode[]) {
+    await withScratchDatabase(serverUrl, async (url) => {
+      const { db } = createDatabase({ url, maxConnections: 4 });
+      try {
+        await migrateToLatest(db);
+        const world = makeBenchWorld(chats, mode);
+        const started = performance.now();
+        await insertBenchWorld(db, world);
+        options.log(
+          `${mode} world: ${chats.toLocaleString('en')} chats written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
+        const at = `${mode}, ${size}`;
+
+        const check = await checkWorkload(world, { seconds: options.full ? 1.5 : 0.6 });
+        for (const r of check.rows) rows.push({ ...r, workload: `${r.workload} (${at})` });
+
+        const facts = await loadWorkspaceAccess(db, world.facts.workspaceId);
+        const principals = buildPrincipals(facts);
+        const named = Object.entries(world.named).map(([label, userId]) => {
+          const principal = buildPrincipal(facts, userId);
+          if (!principal) throw new Error(`no principal for ${label}`);
+          return { label, principal };
+        });
+        const lists = await listWorkload(db, named, {
+          times: 200,
+          budgetMs: options.full ? 3_000 : 1_200,
+        });
+        for (const m of lists) {
+          const where = `list ${m.user}, page ${m.page} (${at})`;
+          rows.push(ms(`${where}: p99`, m.switchboard.p99, 2));
+          rows.push({
+            workload: `  p50 Switchboard ${m.switchboard.p50.toFixed(2)} ms, ${m.switchboard.rowsExamined} rows · single-OR ${m.singleOr.p50.toFixed(2)} ms, ${m.singleOr.rowsExamined} rows`,
+            figure: '× faster',
+            value: m.singleOr.p50 / m.switchboard.p50,
+            target: m.user.startsWith('Agent') ? '≥ 20' : '—',
+            met: !m.user.startsWith('Agent') || m.singleOr.p50 / m.switchboard.p50 >= 20,
+          });
+        }
+        details[`list ${mode}`] = lists;
+
+        const audience = await audienceWorkload(db, world, principals, 300);
+        rows.push(
+          ms(
+            `audience in process, ${principals.length} principals: p99 (${at})`,
+            audience.inProcess.p99,
+            5,
+          ),
+        );
+        rows.push(
+          ms(
+            `audience end to end (listAudience, facts from PostgreSQL): p99 (${at})`,
+            audience.endToEnd.p99,
+            5,
+          ),
+        );
+        details[`audience ${mode}`] = audience;
+
+        const teammate = named.find((n) => n.label === 'Teammate (team of 300)');
+        if (teammate) {
+          const counts = await countsWorkload(db, teammate.principal, 100);
+          for (const kind of ['mine', 'unassigned', 'all'] as const) {
+            rows.push({
+              ...ms(
+                `counts for a Teammate: ${kind} (${counts.counted[kind]?.toLocaleString('en')} chats) p95 (${at})`,
+                counts[kind].p95,
+                5,
+              ),
+              target: '≤ 5 ms (p95)',
+            });
+          }
+          details[`counts ${mode}`] = counts;
+        }
+        details[`check ${mode}`] = check.details;
+      } finally {
+        await db.destroy();
+      }
+    });
+  }
+  return { rows, details };
+}
