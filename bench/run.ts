@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { createDatabase, migrateToLatest } from '../src/adapters/db/database.js';
 import { startEmbeddedPostgres } from '../src/adapters/db/embedded-postgres.js';
 import { ingestWorkload } from './ingest.js';
 import { revokeWorkload } from './revoke.js';
+import { createScratchDatabase } from './scratch.js';
 import { suiteRows, type Row } from './suite/suite.js';
 import type { Database } from '../src/adapters/db/database.js';
 
@@ -26,19 +26,9 @@ async function main() {
   let dropDatabase: (() => Promise<void>) | undefined;
   if (url) {
     // Never touch the given database: create a scratch one beside it.
-    const server = new URL(url);
-    const name = `sb_bench_${Date.now()}`;
-    const admin = new URL(url);
-    admin.pathname = '/postgres';
-    const run = async (statement: string) => {
-      const client = new pg.Client({ connectionString: admin.toString() });
-      await client.connect();
-      await client.query(statement).finally(() => client.end());
-    };
-    await run(`create database ${name}`);
-    dropDatabase = () => run(`drop database if exists ${name} with (force)`);
-    server.pathname = `/${name}`;
-    url = server.toString();
+    const scratch = await createScratchDatabase(url, 'sb_bench');
+    dropDatabase = scratch.drop;
+    url = scratch.url;
   } else {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'switchboard-bench-'));
     const embedded = await startEmbeddedPostgres({
@@ -111,7 +101,7 @@ async function main() {
     const value =
       r.figure === 'ms'
         ? `${r.value.toFixed(2)} ms`
-        : r.value < 100
+        : r.figure.startsWith('×')
           ? `${r.value.toFixed(1)} ${r.figure}`
           : `${Math.round(r.value).toLocaleString('en')} ${r.figure}`;
     process.stdout.write(

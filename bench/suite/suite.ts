@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { loadWorkspaceAccess } from '../../src/adapters/db/access/load-access.js';
 import { createDatabase, migrateToLatest } from '../../src/adapters/db/database.js';
 import { buildPrincipal, buildPrincipals } from '../../src/core/access/index.js';
+import { createScratchDatabase } from '../scratch.js';
 import { audienceWorkload, countsWorkload } from './audience-counts.js';
 import { checkWorkload } from './check.js';
 import { listWorkload } from './list.js';
@@ -22,21 +22,11 @@ export interface Row {
 
 /** A database created beside `serverUrl`'s and dropped afterwards. */
 async function withScratchDatabase<T>(serverUrl: string, run: (url: string) => Promise<T>) {
-  const name = `sb_suite_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new URL(serverUrl);
-  admin.pathname = '/postgres';
-  const exec = async (statement: string) => {
-    const client = new pg.Client({ connectionString: admin.toString() });
-    await client.connect();
-    await client.query(statement).finally(() => client.end());
-  };
-  await exec(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(serverUrl, 'sb_suite');
   try {
-    return await run(url.toString());
+    return await run(scratch.url);
   } finally {
-    await exec(`drop database if exists ${name} with (force)`);
+    await scratch.drop();
   }
 }
 
