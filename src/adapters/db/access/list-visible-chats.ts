@@ -8,7 +8,7 @@ import {
   type Principal,
   type ScopeTerm,
 } from '../../../core/access/index.js';
-import type { Database } from '../database.js';
+import { PREPARED, type Database } from '../database.js';
 
 /**
  * The list query: the chats a principal may view, newest activity first, keyset-paginated.
@@ -159,7 +159,7 @@ export function walkedChatsQuery(
 
 /** A page's rows, from a query that yields the page's (id, last_message_at) in order. */
 function pageOf(page: RawBuilder<unknown>): RawBuilder<ListRow> {
-  return sql<ListRow>`
+  return sql<ListRow>`${sql.raw(PREPARED)}
     with page as (${page})
     select c.id, c.channel_id, c.external_id, c.contact_id,
            ct.name as contact_name, ct.phone as contact_phone, ct.email as contact_email,
