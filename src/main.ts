@@ -4,6 +4,7 @@ import { createDatabase, migrateToLatest, pingDatabase } from './adapters/db/dat
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
+import { WorkspaceAccessCache } from './adapters/db/access/access-cache.js';
 import { EventStreamHub } from './adapters/http/event-stream.js';
 import { createEventBus } from './adapters/db/event-bus.js';
 import { createIngestPipeline } from './adapters/db/ingest-pipeline.js';
@@ -166,6 +167,7 @@ async function main(config: Config): Promise<void> {
       routes: (server) =>
         registerApiRoutes(server, {
           db,
+          access: new WorkspaceAccessCache(db),
           platformToken: platform?.token,
           publicUrl: config.publicUrl,
           now: () => new Date(),

@@ -1,17 +1,25 @@
 import { sql } from 'kysely';
 import { visibleCondition } from '../../src/adapters/db/access/list-visible-chats.js';
+import { WorkspaceAccessCache } from '../../src/adapters/db/access/access-cache.js';
 import { accessFactsSource } from '../../src/adapters/db/access/load-access.js';
 import type { Database } from '../../src/adapters/db/database.js';
-import { audience, listAudience, type Principal } from '../../src/core/access/index.js';
+import {
+  audience,
+  listAudience,
+  type AccessFactsSource,
+  type Principal,
+} from '../../src/core/access/index.js';
 import { percentile } from '../stats.js';
 import { prng, type BenchWorld } from './world.js';
 
 /**
  * Audience ("who can see chat C?") and badge counts.
  *
- * Audience two ways: in process over the workspace's cached principals (what the event fan-out
- * does), and the `listAudience` use case end to end (facts loaded from PostgreSQL per call, as
- * `GET .../chats/:id/audience` does).
+ * Audience three ways: in process over the workspace's cached principals (what the event fan-out
+ * does); the `listAudience` use case end to end through the access cache the server uses (one
+ * version read and the chat's facts from PostgreSQL per call, as `GET .../chats/:id/audience`);
+ * and the same with the facts loaded and every principal rebuilt per call — what each call costs
+ * right after an access change, and what every call cost before the cache.
  *
  * Counts for a Teammate's badges — mine, unassigned in their scope, everything they may see —
  * as plain SQL over the same scope condition the list uses. Switchboard keeps no counters: these
@@ -45,7 +53,7 @@ export async function audienceWorkload(
   world: BenchWorld,
   principals: readonly Principal[],
   times: number,
-): Promise<{ inProcess: Spread; endToEnd: Spread; meanAudience: number }> {
+): Promise<{ inProcess: Spread; endToEnd: Spread; uncached: Spread; meanAudience: number }> {
   const random = prng(world.seed ^ 0xa0d1e);
   const pick = () => world.chats[Math.floor(random() * world.chats.length)] ?? world.chats[0];
   let total = 0;
@@ -53,18 +61,21 @@ export async function audienceWorkload(
     const chat = pick();
     if (chat) total += audience(principals, 'chat.view', chat).length;
   }, times);
-  const access = accessFactsSource(db);
-  const endToEnd = await timed(async () => {
-    const chat = pick();
-    if (chat)
-      await listAudience(
-        { access },
-        { workspaceId: world.facts.workspaceId, chatId: chat.id, action: 'chat.view' },
-      );
-  }, times);
+  const endToEnd = (access: AccessFactsSource, n: number) =>
+    timed(async () => {
+      const chat = pick();
+      if (chat)
+        await listAudience(
+          { access },
+          { workspaceId: world.facts.workspaceId, chatId: chat.id, action: 'chat.view' },
+        );
+    }, n);
+  const cached = await endToEnd(new WorkspaceAccessCache(db), times);
+  const uncached = await endToEnd(accessFactsSource(db), Math.max(10, Math.floor(times / 5)));
   return {
     inProcess: spread(inProcess),
-    endToEnd: spread(endToEnd),
+    endToEnd: spread(cached),
+    uncached: spread(uncached),
     meanAudience: total / (times + 5),
   };
 }

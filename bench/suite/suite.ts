@@ -96,9 +96,15 @@ export async function suiteRows(
         );
         rows.push(
           ms(
-            `audience end to end (listAudience, facts from PostgreSQL): p99 (${at})`,
+            `audience end to end (listAudience through the access cache): p99 (${at})`,
             audience.endToEnd.p99,
             5,
+          ),
+        );
+        rows.push(
+          ms(
+            `  the same right after an access change (facts loaded, principals rebuilt): p99 (${at})`,
+            audience.uncached.p99,
           ),
         );
         details[`audience ${mode}`] = audience;

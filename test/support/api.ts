@@ -5,6 +5,7 @@ import { outboundStore } from '../../src/adapters/db/outbound.js';
 import { postSigned } from '../../src/adapters/http/post-signed.js';
 import { registerApiRoutes } from '../../src/adapters/http/routes/index.js';
 import { buildServer, type App } from '../../src/adapters/http/server.js';
+import { WorkspaceAccessCache } from '../../src/adapters/db/access/access-cache.js';
 import { EventStreamHub } from '../../src/adapters/http/event-stream.js';
 import { createEventBus } from '../../src/adapters/db/event-bus.js';
 import { createIngestPipeline } from '../../src/adapters/db/ingest-pipeline.js';
@@ -112,6 +113,7 @@ export async function startApi(
     routes: (server) =>
       registerApiRoutes(server, {
         db: t.db,
+        access: new WorkspaceAccessCache(t.db),
         platformToken,
         publicUrl: 'http://sb.test',
         now: () => new Date(),

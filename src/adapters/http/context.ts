@@ -2,11 +2,11 @@ import type { IngestPipeline } from '../db/ingest-pipeline.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
-import { loadWorkspaceAccess } from '../db/access/load-access.js';
 import { AppError } from '../../core/errors.js';
 import { hashToken, sameSecret } from '../../core/tokens.js';
 import {
   buildPrincipal,
+  type AccessFactsSource,
   type Principal,
   type WorkspaceAccessFacts,
 } from '../../core/access/index.js';
@@ -14,6 +14,8 @@ import {
 /** What every route may use; built once in main.ts. */
 export interface HttpDeps {
   db: Database;
+  /** Access facts per workspace, kept while current (`WorkspaceAccessCache`). */
+  access: AccessFactsSource;
   platformToken: string | undefined;
   publicUrl: string;
   now(): Date;
@@ -94,7 +96,7 @@ export async function requireMember(
   workspaceId: string,
 ): Promise<MemberContext> {
   const user = await authenticate(deps, request);
-  const facts = await loadWorkspaceAccess(deps.db, workspaceId);
+  const facts = await deps.access.workspaceAccess(workspaceId);
   const principal = buildPrincipal(facts, user.id);
   if (!principal || principal.status === 'revoked')
     throw new AppError('not_found', 'no such workspace');

@@ -8,7 +8,7 @@ import {
 } from './levels.js';
 import { restrictionCaps, type RestrictionKey } from './restrictions.js';
 import { builtInRoles } from './roles.js';
-import type { MembershipStatus, WorkspaceAccessFacts } from './facts.js';
+import type { MemberFacts, MembershipStatus, WorkspaceAccessFacts } from './facts.js';
 
 /** Where a permission's level came from: the role binding that decided it. */
 export interface GrantSource {
@@ -55,6 +55,10 @@ interface Index {
   teamsByUser: Map<string, string[]>;
   roles: Map<string, { name: string; permissions: PermissionLevels }>;
   names: Map<string, string>;
+  members: Map<string, MemberFacts>;
+  /** Principals built so far from these facts (undefined: not a member). */
+  principals: Map<string, Principal | undefined>;
+  everyone?: Principal[];
 }
 
 const indexes = new WeakMap<WorkspaceAccessFacts, Index>();
@@ -83,7 +87,18 @@ function indexOf(facts: WorkspaceAccessFacts): Index {
   const names = new Map<string, string>();
   for (const t of facts.teams) names.set(t.id, t.name);
   for (const m of facts.members) names.set(m.userId, m.name);
-  const index = { facts, children, activeTeams, membersByTeam, teamsByUser, roles, names };
+  const members = new Map(facts.members.map((m) => [m.userId, m]));
+  const index: Index = {
+    facts,
+    children,
+    activeTeams,
+    membersByTeam,
+    teamsByUser,
+    roles,
+    names,
+    members,
+    principals: new Map(),
+  };
   indexes.set(facts, index);
   return index;
 }
@@ -121,10 +136,21 @@ function ancestors(index: Index, teams: Iterable<string>): Set<string> {
   return out;
 }
 
-/** Builds the principal of `userId`, or undefined if they are not a member (pending, never). */
+/**
+ * The principal of `userId`, or undefined if they are not a member (pending, never). Built once
+ * per facts object: facts are never changed in place (a change is a new object), so whoever
+ * keeps a workspace's facts (the access cache) keeps its principals and their scope plans too.
+ */
 export function buildPrincipal(facts: WorkspaceAccessFacts, userId: string): Principal | undefined {
   const index = indexOf(facts);
-  const member = facts.members.find((m) => m.userId === userId);
+  if (index.principals.has(userId)) return index.principals.get(userId);
+  const principal = makePrincipal(index, userId);
+  index.principals.set(userId, principal);
+  return principal;
+}
+
+function makePrincipal(index: Index, userId: string): Principal | undefined {
+  const member = index.members.get(userId);
   if (!member) return undefined;
 
   const directTeams = (index.teamsByUser.get(userId) ?? []).filter((t) => index.activeTeams.has(t));
@@ -151,7 +177,7 @@ export function buildPrincipal(facts: WorkspaceAccessFacts, userId: string): Pri
   };
   apply(member.role, { type: 'membership' });
   const teamsUpwards = ancestors(index, directTeams);
-  for (const binding of facts.bindings) {
+  for (const binding of index.facts.bindings) {
     if (binding.subject.type === 'user' && binding.subject.id === userId) {
       apply(binding.roleId, { type: 'user' });
     } else if (binding.subject.type === 'team' && teamsUpwards.has(binding.subject.id)) {
@@ -185,7 +211,7 @@ export function buildPrincipal(facts: WorkspaceAccessFacts, userId: string): Pri
   }
 
   return {
-    workspaceId: facts.workspaceId,
+    workspaceId: index.facts.workspaceId,
     userId,
     name: member.name,
     status: member.status,
@@ -205,5 +231,7 @@ export function buildPrincipal(facts: WorkspaceAccessFacts, userId: string): Pri
 
 /** Every member's principal (for audiences and routing). */
 export function buildPrincipals(facts: WorkspaceAccessFacts): Principal[] {
-  return facts.members.flatMap((m) => buildPrincipal(facts, m.userId) ?? []);
+  const index = indexOf(facts);
+  index.everyone ??= facts.members.flatMap((m) => buildPrincipal(facts, m.userId) ?? []);
+  return index.everyone;
 }

@@ -6,6 +6,7 @@ import * as m0004 from './0004-job-indexes.js';
 import * as m0005 from './0005-fewer-chat-indexes.js';
 import * as m0006 from './0006-whatsapp-qr.js';
 import * as m0007 from './0007-chat-assignments.js';
+import * as m0008 from './0008-access-version.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0005-fewer-chat-indexes': m0005,
   '0006-whatsapp-qr': m0006,
   '0007-chat-assignments': m0007,
+  '0008-access-version': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

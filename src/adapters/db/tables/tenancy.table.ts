@@ -13,6 +13,8 @@ export interface WorkspacesTable {
   name: string;
   /** Secret that CRM panels sign their requests with (HMAC-SHA256). */
   integration_secret: string;
+  /** Bumped by the database whenever access facts of the workspace change (migration 0008). */
+  access_version: Generated<string>;
   created_at: CreatedAt;
 }
 
