@@ -3,6 +3,7 @@ import { visibleCondition } from '../../src/adapters/db/access/list-visible-chat
 import { WorkspaceAccessCache } from '../../src/adapters/db/access/access-cache.js';
 import { accessFactsSource } from '../../src/adapters/db/access/load-access.js';
 import type { Database } from '../../src/adapters/db/database.js';
+import { countVisibleChats, type ChatCounts } from '../../src/adapters/db/access/count-chats.js';
 import {
   audience,
   listAudience,
@@ -21,9 +22,7 @@ import { prng, type BenchWorld } from './world.js';
  * and the same with the facts loaded and every principal rebuilt per call — what each call costs
  * right after an access change, and what every call cost before the cache.
  *
- * Counts for a Teammate's badges — mine, unassigned in their scope, everything they may see —
- * as plain SQL over the same scope condition the list uses. Switchboard keeps no counters: these
- * figures show what counting costs without them.
+ * Counts for the badges — mine, unassigned in their scope, everything they may see.
  */
 export interface Spread {
   p50: number;
@@ -80,27 +79,39 @@ export async function audienceWorkload(
   };
 }
 
+/**
+ * Badge counts for one user: `countVisibleChats` (what `GET .../chats/counts` runs, from the
+ * counters the database keeps) beside plain `count(*)` over the same scope condition, the way
+ * counting works without counters. Both must give the same three numbers before any timing.
+ */
 export async function countsWorkload(
   db: Database,
-  teammate: Principal,
+  principal: Principal,
   times: number,
-): Promise<{ mine: Spread; unassigned: Spread; all: Spread; counted: Record<string, number> }> {
-  const ws = teammate.workspaceId;
-  const mine = sql<{ n: string }>`
-    select count(*) as n from chat_assignments a where a.workspace_id = ${ws} and a.user_id = ${teammate.userId}`;
-  const unassigned = sql<{ n: string }>`
-    select count(*) as n from chat_assignments a join chats c on c.id = a.chat_id
-    where a.workspace_id = ${ws} and a.user_id is null and a.team_id is null and ${visibleCondition(teammate)}`;
-  const all = sql<{ n: string }>`
-    select count(*) as n from chats c join chat_assignments a on a.chat_id = c.id
-    where c.workspace_id = ${ws} and ${visibleCondition(teammate)}`;
-  const counted: Record<string, number> = {};
-  for (const [name, query] of Object.entries({ mine, unassigned, all }))
-    counted[name] = Number((await query.execute(db)).rows[0]?.n ?? 0);
+): Promise<{ counters: Spread; countStar: Spread; counted: ChatCounts }> {
+  const ws = principal.workspaceId;
+  const countStar = sql<{ mine: string; unassigned: string; all: string }>`
+    select count(*) filter (where a.user_id = ${principal.userId}) as mine,
+           count(*) filter (where a.user_id is null and a.team_id is null) as unassigned,
+           count(*) as all
+    from chats c join chat_assignments a on a.chat_id = c.id
+    where c.workspace_id = ${ws} and ${visibleCondition(principal)}`;
+  const counted = await countVisibleChats(db, principal);
+  const row = (await countStar.execute(db)).rows[0];
+  const plain = {
+    mine: Number(row?.mine),
+    unassigned: Number(row?.unassigned),
+    all: Number(row?.all),
+  };
+  if (JSON.stringify(plain) !== JSON.stringify(counted))
+    throw new Error(
+      `counts disagree for ${principal.userId}: counters ${JSON.stringify(counted)}, count(*) ${JSON.stringify(plain)}`,
+    );
   return {
-    mine: spread(await timed(() => mine.execute(db), times)),
-    unassigned: spread(await timed(() => unassigned.execute(db), times)),
-    all: spread(await timed(() => all.execute(db), Math.max(5, Math.floor(times / 5)))),
+    counters: spread(await timed(() => countVisibleChats(db, principal), times)),
+    countStar: spread(
+      await timed(() => countStar.execute(db), Math.max(5, Math.floor(times / 10))),
+    ),
     counted,
   };
 }

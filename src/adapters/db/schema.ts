@@ -6,6 +6,8 @@ import type {
   WhatsappSessionsTable,
 } from './tables/channels.table.js';
 import type {
+  AssignedChatCountsTable,
+  ChannelChatCountsTable,
   ChatAssignmentsTable,
   ChatParticipantsTable,
   ChatsTable,
@@ -56,6 +58,8 @@ export interface DB {
   contacts: ContactsTable;
   chats: ChatsTable;
   chat_assignments: ChatAssignmentsTable;
+  channel_chat_counts: ChannelChatCountsTable;
+  assigned_chat_counts: AssignedChatCountsTable;
   chat_participants: ChatParticipantsTable;
   messages: MessagesTable;
   ratings: RatingsTable;

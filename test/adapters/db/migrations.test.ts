@@ -26,6 +26,8 @@ const domainTables = [
   'contacts',
   'chats',
   'chat_assignments',
+  'channel_chat_counts',
+  'assigned_chat_counts',
   'chat_participants',
   'messages',
   'ratings',

@@ -192,7 +192,12 @@ describe('schema invariants', () => {
     const error = await pgError(
       t.db
         .insertInto('chat_assignments')
-        .values({ chat_id: 'chat_none', workspace_id: 'ws_a', last_message_at: now })
+        .values({
+          chat_id: 'chat_none',
+          workspace_id: 'ws_a',
+          channel_id: 'ch_a',
+          last_message_at: now,
+        })
         .execute(),
     );
     expect(error.code).toBe('23503');

@@ -222,6 +222,20 @@ describe('the REST API over a real socket', () => {
       const full = await call('GET', `/v1/workspaces/${ws}/chats?limit=200`, { token: as(key) });
       const times = full.body.items.map((i: { lastMessageAt: string }) => i.lastMessageAt);
       expect(times).toEqual([...times].sort().reverse());
+      // The badges count what the list's tabs show.
+      const tab = async (assignee: string) =>
+        (
+          await call('GET', `/v1/workspaces/${ws}/chats?limit=200&assignee=${assignee}`, {
+            token: as(key),
+          })
+        ).body.items.length as number;
+      const counts = await call('GET', `/v1/workspaces/${ws}/chats/counts`, { token: as(key) });
+      expect(counts.status).toBe(200);
+      expect(counts.body).toEqual({
+        all: expected[key].length,
+        unassigned: await tab('unassigned'),
+        mine: await tab('me'),
+      });
     },
   );
 

@@ -24,6 +24,8 @@ export interface ChatsTable {
 export interface ChatAssignmentsTable {
   chat_id: string;
   workspace_id: string;
+  /** The chat's channel account (never changes; set by the database with the row). */
+  channel_id: string;
   /** At most one of the two is set; neither: unassigned (HQ's queue). */
   user_id: string | null;
   team_id: string | null;
@@ -31,6 +33,23 @@ export interface ChatAssignmentsTable {
   last_user_id: string | null;
   /** A copy of chats.last_message_at, kept by the database; never written by the application. */
   last_message_at: Timestamp;
+}
+
+/** Chats and unassigned chats per channel account, kept by the database (migration 0009). */
+export interface ChannelChatCountsTable {
+  channel_id: string;
+  workspace_id: string;
+  chats: string;
+  unassigned: string;
+}
+
+/** Chats assigned to a user ('u') or a team ('t') per channel account, kept by the database. */
+export interface AssignedChatCountsTable {
+  workspace_id: string;
+  assignee_kind: 'u' | 't';
+  assignee_id: string;
+  channel_id: string;
+  chats: string;
 }
 
 export interface ChatParticipantsTable {

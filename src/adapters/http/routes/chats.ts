@@ -17,6 +17,7 @@ import {
   type ChatFacts,
   type ChatListFilter,
 } from '../../../core/access/index.js';
+import { countVisibleChats } from '../../db/access/count-chats.js';
 import { loadChatFacts, ownerRef } from '../../db/access/load-access.js';
 import { writeAudit } from '../../db/audit.js';
 import { newId } from '../../../core/ids.js';
@@ -173,6 +174,28 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
         items: page.items.map(chatJson),
         nextCursor: page.nextCursor,
       });
+    },
+  );
+
+  r.get(
+    '/v1/workspaces/:ws/chats/counts',
+    {
+      schema: {
+        summary:
+          'Badges for the chat list: chats assigned to the caller, unassigned ones and all they may see',
+        params: wsParams,
+        response: {
+          200: z.object({
+            mine: z.number().int(),
+            unassigned: z.number().int(),
+            all: z.number().int(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const ctx = await requireMember(deps, request, request.params.ws);
+      return countVisibleChats(deps.db, ctx.principal);
     },
   );
 

@@ -16,6 +16,7 @@ import {
   loadChatFacts,
   loadWorkspaceAccess,
 } from '../../../../src/adapters/db/access/load-access.js';
+import { countVisibleChats } from '../../../../src/adapters/db/access/count-chats.js';
 import {
   listVisibleChats,
   visibleCondition,
@@ -34,7 +35,8 @@ import { createTestDatabase, type TestDatabase } from '../../../support/database
 /**
  * One policy, derived four ways, must agree on every world: `check` (in memory, from the
  * generated facts), the list query (SQL on real PostgreSQL, from facts loaded back), the
- * audience of each chat, and tenancy — and a fifth: the scope as one SQL condition per chat. Runs enough random worlds per CI run to find a
+ * audience of each chat, and tenancy — and a fifth: the scope as one SQL condition per chat;
+ * a sixth: the badge counts, from counters. Runs enough random worlds per CI run to find a
  * one-in-a-hundred bug with ~95% probability (PROPERTY_RUNS overrides).
  */
 const runs = Number(process.env.PROPERTY_RUNS ?? 300);
@@ -119,6 +121,16 @@ describe('the four derivations agree on random worlds (real PostgreSQL)', () => 
                 .map((c) => c.id)
                 .sort(),
             );
+            // Derivation 6: the badges, from the counters the database keeps, count exactly
+            // the chats check allows (all, unassigned among them, assigned to the user).
+            const seen = allChats.filter((c) => allows(expected, 'chat.view', c));
+            expect(await countVisibleChats(t.db, actual), `counts for ${member.userId}`).toEqual({
+              all: seen.length,
+              unassigned: seen.filter((c) => c.assignee === null).length,
+              mine: seen.filter(
+                (c) => c.assignee?.type === 'user' && c.assignee.userId === member.userId,
+              ).length,
+            });
             for (const filter of filters) {
               const want = allChats
                 .filter(
