@@ -3,6 +3,7 @@ import { type ChannelAction, type ChatAction, type Level, type Permission } from
 import type { Principal } from './principal.js';
 import {
   channelInScope,
+  inScope,
   matchingTerm,
   planFor,
   replyChannelAllowed,
@@ -217,7 +218,7 @@ export function allows(
   ctx: CheckContext = {},
 ): boolean {
   if (p.status !== 'active' || chat.workspaceId !== p.workspaceId) return false;
-  if (matchingTerm(planFor(p, action), chat)) {
+  if (inScope(planFor(p, action), chat)) {
     if (action !== 'chat.reply') return true;
     const via = ctx.via ?? {
       id: chat.channelId,

@@ -29,40 +29,15 @@ export type CountPlan =
 export function countPlan(p: Principal): CountPlan {
   const plan = planFor(p, 'chat.view');
   if (plan.terms.length === 0) return { kind: 'nothing' };
-  if (plan.terms.some((t) => t.alsoOneOf)) return { kind: 'chats' };
-  const owners = { users: new Set<string>(), teams: new Set<string>() };
-  const assignees = { users: new Set<string>(), teams: new Set<string>() };
-  let everyAccount = false;
-  let participantUserId: string | undefined;
-  for (const { branch } of plan.terms) {
-    switch (branch.kind) {
-      case 'workspace':
-        everyAccount = true;
-        break;
-      case 'channel_owner_user':
-        for (const id of branch.userIds) owners.users.add(id);
-        break;
-      case 'channel_owner_team':
-        for (const id of branch.teamIds) owners.teams.add(id);
-        break;
-      case 'assignee_user':
-        for (const id of branch.userIds) assignees.users.add(id);
-        break;
-      case 'assignee_team':
-        for (const id of branch.teamIds) assignees.teams.add(id);
-        break;
-      case 'participant':
-        participantUserId = branch.userId;
-        break;
-    }
-  }
+  const flat = plan.flat;
+  if (!flat) return { kind: 'chats' };
   return {
     kind: 'counters',
-    everyAccount,
-    ownerUserIds: [...owners.users],
-    ownerTeamIds: [...owners.teams],
-    assigneeUserIds: [...assignees.users],
-    assigneeTeamIds: [...assignees.teams],
-    participantUserId,
+    everyAccount: flat.everything,
+    ownerUserIds: [...flat.ownerUsers],
+    ownerTeamIds: [...flat.ownerTeams],
+    assigneeUserIds: [...flat.assigneeUsers],
+    assigneeTeamIds: [...flat.assigneeTeams],
+    participantUserId: flat.participantUserId,
   };
 }

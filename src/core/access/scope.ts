@@ -33,6 +33,54 @@ export interface ChatScopePlan {
   level: Level;
   /** Empty: nothing is in scope. */
   terms: readonly ScopeTerm[];
+  /**
+   * The same scope with each branch kind's keys merged into one set, when no restriction
+   * filters it (then a chat is in scope iff its assignee, account owner or participation
+   * matches one set): what hot paths evaluate, and how badges are counted. Absent when a
+   * term carries `alsoOneOf`.
+   */
+  flat?: FlatScope;
+}
+
+export interface FlatScope {
+  /** Scope `all`: every chat of the workspace. */
+  everything: boolean;
+  assigneeUsers: ReadonlySet<string>;
+  assigneeTeams: ReadonlySet<string>;
+  ownerUsers: ReadonlySet<string>;
+  ownerTeams: ReadonlySet<string>;
+  /** Chats this user takes part in. */
+  participantUserId: string | undefined;
+}
+
+/** The plan's branches merged per kind, or undefined if a restriction filters a term. */
+function flatten(terms: readonly ScopeTerm[]): FlatScope | undefined {
+  if (terms.some((t) => t.alsoOneOf)) return undefined;
+  const flat = {
+    everything: false,
+    assigneeUsers: new Set<string>(),
+    assigneeTeams: new Set<string>(),
+    ownerUsers: new Set<string>(),
+    ownerTeams: new Set<string>(),
+    participantUserId: undefined as string | undefined,
+  };
+  const add = (set: Set<string>, ids: readonly string[]) => {
+    for (const id of ids) set.add(id);
+  };
+  for (const { branch: b } of terms) {
+    if (b.kind === 'workspace') flat.everything = true;
+    else if (b.kind === 'participant') flat.participantUserId = b.userId;
+    else if (b.kind === 'assignee_user') add(flat.assigneeUsers, b.userIds);
+    else if (b.kind === 'assignee_team') add(flat.assigneeTeams, b.teamIds);
+    else if (b.kind === 'channel_owner_user') add(flat.ownerUsers, b.userIds);
+    else add(flat.ownerTeams, b.teamIds);
+  }
+  return flat;
+}
+
+function plan(workspaceId: string, level: Level, terms: readonly ScopeTerm[]): ChatScopePlan {
+  const flat = flatten(terms);
+  return flat ? { workspaceId, level, terms, flat } : { workspaceId, level, terms };
 }
 
 /** The branches that make up each level, for user U (PRODUCT.md §3.1). */
@@ -92,11 +140,14 @@ function coveredBy(branch: ChatBranch, filter: readonly ChatBranch[]): boolean {
 
 export function chatScopePlan(p: Principal, action: ChatAction): ChatScopePlan {
   const level = p.levels[action];
-  if (p.status !== 'active' || level === 'none')
-    return { workspaceId: p.workspaceId, level, terms: [] };
+  if (p.status !== 'active' || level === 'none') return plan(p.workspaceId, level, []);
   const branches = branchesAt(p, level);
   if (p.chatVisibility !== 'team') {
-    return { workspaceId: p.workspaceId, level, terms: branches.map((branch) => ({ branch })) };
+    return plan(
+      p.workspaceId,
+      level,
+      branches.map((branch) => ({ branch })),
+    );
   }
   const filter = selfAndTeamFilter(p);
   const terms: ScopeTerm[] = [];
@@ -110,27 +161,21 @@ export function chatScopePlan(p: Principal, action: ChatAction): ChatScopePlan {
       terms.push({ branch, alsoOneOf: filter });
     }
   }
-  return { workspaceId: p.workspaceId, level, terms };
+  return plan(p.workspaceId, level, terms);
 }
 
-const plans = new WeakMap<Principal, Map<ChatAction, ChatScopePlan>>();
-/** The last plan handed out: a run of checks for one user skips the map lookups. */
-let last: { p: Principal; action: ChatAction; plan: ChatScopePlan } | undefined;
+/** Where a principal keeps its plans: a slot on the (immutable) principal object itself. */
+const PLANS = Symbol('scope plans');
+type WithPlans = { [PLANS]?: Partial<Record<ChatAction, ChatScopePlan>> };
 
-/** `chatScopePlan`, computed once per principal and action. */
+/**
+ * `chatScopePlan`, computed once per principal and action and kept on the principal: a check
+ * costs one property read to find it, whichever principal came before.
+ */
 export function planFor(p: Principal, action: ChatAction): ChatScopePlan {
-  if (last?.p === p && last.action === action) return last.plan;
-  const plan = cachedPlan(p, action);
-  last = { p, action, plan };
-  return plan;
-}
-
-function cachedPlan(p: Principal, action: ChatAction): ChatScopePlan {
-  let byAction = plans.get(p);
-  if (!byAction) plans.set(p, (byAction = new Map<ChatAction, ChatScopePlan>()));
-  let plan = byAction.get(action);
-  if (!plan) byAction.set(action, (plan = chatScopePlan(p, action)));
-  return plan;
+  const slot = p as Principal & WithPlans;
+  const plans = (slot[PLANS] ??= {});
+  return (plans[action] ??= chatScopePlan(p, action));
 }
 
 export function branchMatches(b: ChatBranch, chat: ChatFacts): boolean {
@@ -148,6 +193,36 @@ export function branchMatches(b: ChatBranch, chat: ChatFacts): boolean {
     case 'workspace':
       return true;
   }
+}
+
+/** Is the chat in the plan's scope? `matchingTerm` without saying which term. */
+export function inScope(plan: ChatScopePlan, chat: ChatFacts): boolean {
+  const flat = plan.flat;
+  if (!flat) return matchingTerm(plan, chat) !== undefined;
+  if (chat.workspaceId !== plan.workspaceId) return false;
+  if (flat.everything) return true;
+  const assignee = chat.assignee;
+  if (assignee !== null) {
+    if (
+      assignee.type === 'user'
+        ? flat.assigneeUsers.has(assignee.userId)
+        : flat.assigneeTeams.has(assignee.teamId)
+    )
+      return true;
+  }
+  const owner = chat.channelOwner;
+  if (
+    owner.type === 'user'
+      ? flat.ownerUsers.has(owner.userId)
+      : owner.type === 'team' && flat.ownerTeams.has(owner.teamId)
+  )
+    return true;
+  const participant = flat.participantUserId;
+  return (
+    participant !== undefined &&
+    chat.participantIds.length > 0 &&
+    chat.participantIds.includes(participant)
+  );
 }
 
 /** The first term of the plan that covers the chat, or undefined. */
