@@ -86,7 +86,7 @@ async function assignments(t: TestDatabase, ws: string) {
   const rows = await t.db
     .selectFrom('chats')
     .innerJoin('chat_assignments', 'chat_assignments.chat_id', 'chats.id')
-    .select(['id', 'channel_id', 'user_id as assignee_user_id'])
+    .select(['id', 'chats.channel_id', 'user_id as assignee_user_id'])
     .where('chats.workspace_id', '=', ws)
     .execute();
   const count = (pred: (r: (typeof rows)[number]) => boolean) => rows.filter(pred).length;

@@ -180,16 +180,18 @@ describe('badge counters', () => {
   }
 
   it('equal a count from scratch after any sequence of changes', async () => {
+    let richest = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), async (ops) => {
         for (const o of ops) await apply(o);
         const { kept, counted } = await counters();
         expect(kept).toEqual(counted);
+        richest = Math.max(richest, counted.filter((key) => key.startsWith('a:')).length);
       }),
       { numRuns: 40 },
     );
-    // The runs above did build up counts worth comparing.
-    expect((await counters()).counted.length).toBeGreaterThan(3);
+    // The runs did build up assignment counts worth comparing.
+    expect(richest).toBeGreaterThan(3);
   });
 
   it('refuses to move a chat to another channel account (its counts are per account)', async () => {
