@@ -6,7 +6,7 @@ import {
   walkedChatsQuery,
   visibleCondition,
 } from '../../src/adapters/db/access/list-visible-chats.js';
-import type { Database } from '../../src/adapters/db/database.js';
+import { PREPARED, type Database } from '../../src/adapters/db/database.js';
 import type { Principal } from '../../src/core/access/index.js';
 import { percentile } from '../stats.js';
 
@@ -148,4 +148,25 @@ export async function listWorkload(
     }
   }
   return out;
+}
+
+/**
+ * What any query costs on this machine, for reading the list's p99 against: a prepared
+ * `select 1` and a prepared primary-key lookup of one chat, round trip from this process.
+ */
+export async function roundTripFloor(
+  db: Database,
+  chatId: string,
+  times: number,
+): Promise<{ selectOne: { p50: number; p99: number }; byKey: { p50: number; p99: number } }> {
+  const spreadOf = (values: number[]) => ({
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+  });
+  const selectOne = sql`${sql.raw(PREPARED)}select 1`;
+  const byKey = sql`${sql.raw(PREPARED)}select id, last_message_at from chats where id = ${chatId}`;
+  return {
+    selectOne: spreadOf(await timed(() => selectOne.execute(db), times, 60_000)),
+    byKey: spreadOf(await timed(() => byKey.execute(db), times, 60_000)),
+  };
 }

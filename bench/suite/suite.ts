@@ -4,7 +4,7 @@ import { buildPrincipal, buildPrincipals } from '../../src/core/access/index.js'
 import { createScratchDatabase } from '../scratch.js';
 import { audienceWorkload, countsWorkload } from './audience-counts.js';
 import { checkWorkload } from './check.js';
-import { listWorkload } from './list.js';
+import { listWorkload, roundTripFloor } from './list.js';
 import { insertBenchWorld, makeBenchWorld, type WorldMode } from './world.js';
 
 /**
@@ -69,6 +69,19 @@ export async function suiteRows(
           if (!principal) throw new Error(`no principal for ${label}`);
           return { label, principal };
         });
+        const floor = await roundTripFloor(db, world.chats[0]?.id ?? '', 2_000);
+        rows.push({
+          ...ms(
+            `round trip on this machine, prepared \`select 1\`: p99 (${at})`,
+            floor.selectOne.p99,
+          ),
+          workload: `round trip on this machine, prepared \`select 1\`: p50 ${floor.selectOne.p50.toFixed(2)} ms, p99 (${at})`,
+        });
+        rows.push({
+          ...ms(`  one chat by primary key: p99 (${at})`, floor.byKey.p99),
+          workload: `  one chat by primary key: p50 ${floor.byKey.p50.toFixed(2)} ms, p99 (${at})`,
+        });
+        details[`round trip ${mode}`] = floor;
         const lists = await listWorkload(db, named, {
           times: 200,
           budgetMs: options.full ? 3_000 : 1_200,
