@@ -15,4 +15,3 @@ export * from './list-filter.js';
 export * from './ports.js';
 export * from './explain-access.js';
 export * from './list-audience.js';
-export * from './count-plan.js';

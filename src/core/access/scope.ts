@@ -34,14 +34,17 @@ export interface ChatScopePlan {
   /** Empty: nothing is in scope. */
   terms: readonly ScopeTerm[];
   /**
-   * The same scope with each branch kind's keys merged into one set, when no restriction
-   * filters it (then a chat is in scope iff its assignee, account owner or participation
-   * matches one set): what hot paths evaluate, and how badges are counted. Absent when a
-   * term carries `alsoOneOf`.
+   * The same scope with each branch kind's keys merged into one set: what hot paths evaluate,
+   * and how badges are counted. Absent for a plan whose filters do not reduce to that form.
    */
   flat?: FlatScope;
 }
 
+/**
+ * A scope as sets: a chat is in it iff the user takes part in it, or its assignee or its
+ * account's owner is in one of the sets (or `everything`) — and, under a filtering restriction
+ * (chatVisibility=team), its assignee is also one of `onlyAssignees`.
+ */
 export interface FlatScope {
   /** Scope `all`: every chat of the workspace. */
   everything: boolean;
@@ -49,13 +52,24 @@ export interface FlatScope {
   assigneeTeams: ReadonlySet<string>;
   ownerUsers: ReadonlySet<string>;
   ownerTeams: ReadonlySet<string>;
-  /** Chats this user takes part in. */
+  /** Chats this user takes part in, whatever the filter. */
   participantUserId: string | undefined;
+  onlyAssignees?: { users: ReadonlySet<string>; teams: ReadonlySet<string> };
 }
 
-/** The plan's branches merged per kind, or undefined if a restriction filters a term. */
+const addAll = (set: Set<string>, ids: Iterable<string>) => {
+  for (const id of ids) set.add(id);
+};
+
+/**
+ * The plan's branches merged per kind. A filtered plan flattens when its one filter is
+ * assignees plus "U takes part" and U's participation is itself an unfiltered term, and every
+ * unfiltered term lies inside the filter (what `chatScopePlan` builds for chatVisibility=team);
+ * any other shape stays unflattened and is evaluated term by term.
+ */
 function flatten(terms: readonly ScopeTerm[]): FlatScope | undefined {
-  if (terms.some((t) => t.alsoOneOf)) return undefined;
+  const filters = new Set(terms.flatMap((t) => (t.alsoOneOf ? [t.alsoOneOf] : [])));
+  if (filters.size > 1) return undefined;
   const flat = {
     everything: false,
     assigneeUsers: new Set<string>(),
@@ -64,18 +78,35 @@ function flatten(terms: readonly ScopeTerm[]): FlatScope | undefined {
     ownerTeams: new Set<string>(),
     participantUserId: undefined as string | undefined,
   };
-  const add = (set: Set<string>, ids: readonly string[]) => {
-    for (const id of ids) set.add(id);
-  };
   for (const { branch: b } of terms) {
     if (b.kind === 'workspace') flat.everything = true;
     else if (b.kind === 'participant') flat.participantUserId = b.userId;
-    else if (b.kind === 'assignee_user') add(flat.assigneeUsers, b.userIds);
-    else if (b.kind === 'assignee_team') add(flat.assigneeTeams, b.teamIds);
-    else if (b.kind === 'channel_owner_user') add(flat.ownerUsers, b.userIds);
-    else add(flat.ownerTeams, b.teamIds);
+    else if (b.kind === 'assignee_user') addAll(flat.assigneeUsers, b.userIds);
+    else if (b.kind === 'assignee_team') addAll(flat.assigneeTeams, b.teamIds);
+    else if (b.kind === 'channel_owner_user') addAll(flat.ownerUsers, b.userIds);
+    else addAll(flat.ownerTeams, b.teamIds);
   }
-  return flat;
+  const [filter] = filters;
+  if (!filter) return flat;
+
+  const only = { users: new Set<string>(), teams: new Set<string>() };
+  for (const f of filter) {
+    if (f.kind === 'assignee_user') addAll(only.users, f.userIds);
+    else if (f.kind === 'assignee_team') addAll(only.teams, f.teamIds);
+    else if (f.kind !== 'participant' || f.userId !== flat.participantUserId) return undefined;
+  }
+  const unfilteredParticipant = terms.some(
+    (t) =>
+      !t.alsoOneOf && t.branch.kind === 'participant' && t.branch.userId === flat.participantUserId,
+  );
+  const insideFilter = terms.every(({ branch: b, alsoOneOf }) => {
+    if (alsoOneOf || b.kind === 'participant') return true;
+    if (b.kind === 'assignee_user') return b.userIds.every((id) => only.users.has(id));
+    if (b.kind === 'assignee_team') return b.teamIds.every((id) => only.teams.has(id));
+    return false;
+  });
+  if (!unfilteredParticipant || !insideFilter || flat.everything) return undefined;
+  return { ...flat, onlyAssignees: only };
 }
 
 function plan(workspaceId: string, level: Level, terms: readonly ScopeTerm[]): ChatScopePlan {
@@ -200,29 +231,35 @@ export function inScope(plan: ChatScopePlan, chat: ChatFacts): boolean {
   const flat = plan.flat;
   if (!flat) return matchingTerm(plan, chat) !== undefined;
   if (chat.workspaceId !== plan.workspaceId) return false;
-  if (flat.everything) return true;
-  const assignee = chat.assignee;
-  if (assignee !== null) {
-    if (
-      assignee.type === 'user'
-        ? flat.assigneeUsers.has(assignee.userId)
-        : flat.assigneeTeams.has(assignee.teamId)
-    )
-      return true;
-  }
-  const owner = chat.channelOwner;
-  if (
-    owner.type === 'user'
-      ? flat.ownerUsers.has(owner.userId)
-      : owner.type === 'team' && flat.ownerTeams.has(owner.teamId)
-  )
-    return true;
   const participant = flat.participantUserId;
-  return (
+  if (
     participant !== undefined &&
     chat.participantIds.length > 0 &&
     chat.participantIds.includes(participant)
-  );
+  )
+    return true;
+  const assignee = chat.assignee;
+  const only = flat.onlyAssignees;
+  if (
+    only &&
+    (assignee === null ||
+      !(assignee.type === 'user'
+        ? only.users.has(assignee.userId)
+        : only.teams.has(assignee.teamId)))
+  )
+    return false;
+  if (flat.everything) return true;
+  if (
+    assignee !== null &&
+    (assignee.type === 'user'
+      ? flat.assigneeUsers.has(assignee.userId)
+      : flat.assigneeTeams.has(assignee.teamId))
+  )
+    return true;
+  const owner = chat.channelOwner;
+  return owner.type === 'user'
+    ? flat.ownerUsers.has(owner.userId)
+    : owner.type === 'team' && flat.ownerTeams.has(owner.teamId);
 }
 
 /** The first term of the plan that covers the chat, or undefined. */

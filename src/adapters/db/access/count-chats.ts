@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import { countPlan, type Principal } from '../../../core/access/index.js';
+import { sql, type RawBuilder } from 'kysely';
+import { planFor, type Principal } from '../../../core/access/index.js';
 import { PREPARED, type Database } from '../database.js';
 import { visibleCondition } from './list-visible-chats.js';
 
@@ -13,91 +13,119 @@ export interface ChatCounts {
   all: number;
 }
 
+type CountRow = { mine: string; unassigned: string; all: string };
+
 /**
- * Counts the chats a user may see, from the counters the database keeps (migration 0009):
- * a few hundred counter rows for the broadest team scope instead of every chat in it.
+ * Counts the chats a user may see from the counters the database keeps (migration 0009): a few
+ * hundred counter rows for the broadest team scope instead of every chat in it.
  *
- * all = chats of the accounts in scope
- *     + chats assigned to an assignee in scope on an account outside it
- *     + chats the user takes part in that neither covers (a participant branch).
- * Unassigned chats are only ever in scope through their account or participation. Scopes that
- * a restriction filters are counted chat by chat (`countPlan`).
+ * The scope as sets (`ChatScopePlan.flat`): a chat is in it through the user's participation,
+ * or through its account (owner in O) or its assignee (in A) — under chatVisibility=team only
+ * when its assignee is also one of the filter's F. Without a filter:
+ *   all = chats of the accounts in O + chats assigned into A on other accounts;
+ * with one:
+ *   all = chats assigned to each f in F, on any account if f is in A, else on accounts in O;
+ * plus, either way, the chats the user takes part in that the sets do not already count.
+ * Unassigned chats come in only through O (and participation); "mine" is the same sum for the
+ * user alone. A plan that does not flatten is counted chat by chat.
  */
 export async function countVisibleChats(db: Database, p: Principal): Promise<ChatCounts> {
-  const plan = countPlan(p);
-  if (plan.kind === 'nothing') return { mine: 0, unassigned: 0, all: 0 };
-  if (plan.kind === 'chats') return countChatByChat(db, p);
+  const plan = planFor(p, 'chat.view');
+  if (plan.terms.length === 0) return { mine: 0, unassigned: 0, all: 0 };
+  const flat = plan.flat;
+  if (!flat) return counted(await countChatByChat(db, p));
 
-  const me = p.userId;
-  const { rows } = await sql<{ mine: string; unassigned: string; all: string }>`${sql.raw(PREPARED)}
+  const ws = p.workspaceId;
+  const ids = (set: ReadonlySet<string>) => [...set];
+  const A = { users: ids(flat.assigneeUsers), teams: ids(flat.assigneeTeams) };
+  const only = flat.onlyAssignees;
+  const F = only ? { users: ids(only.users), teams: ids(only.teams) } : undefined;
+  // Per assignee: the chats assigned to it that the sets count (one index probe each);
+  // `assignee.in_a`: whether it is in A, decided once per assignee rather than per row.
+  const assignedSum = (users: string[], teams: string[], counts: RawBuilder<unknown>) => sql`
+    select coalesce(sum(per.chats), 0) as chats
+    from (
+      select 'u'::"char" as kind, id, id in (select unnest(${A.users}::text[])) as in_a
+      from unnest(${users}::text[]) id
+      union all
+      select 't'::"char", id, id in (select unnest(${A.teams}::text[]))
+      from unnest(${teams}::text[]) id
+    ) assignee
+    cross join lateral (
+      select sum(n.chats) as chats from assigned_chat_counts n
+      where n.workspace_id = ${ws} and n.assignee_kind = assignee.kind
+        and n.assignee_id = assignee.id and ${counts}
+    ) per`;
+  const onO = sql`n.channel_id in (select id from accounts)`;
+  const mineOnly = (ofUsers: string[]) => (ofUsers.includes(p.userId) ? [p.userId] : []);
+  // Filtered: every chat of an assignee in both F and A, only those on O for the rest of F.
+  // Unfiltered: chats of the accounts in O (counted per account) and those assigned into A
+  // elsewhere; "mine" is then the user's own chats on O plus those elsewhere if in A.
+  const assigned = F
+    ? assignedSum(F.users, F.teams, sql`(assignee.in_a or ${onO})`)
+    : assignedSum(A.users, A.teams, sql`not ${onO}`);
+  const mine = F
+    ? assignedSum(mineOnly(F.users), [], sql`(assignee.in_a or ${onO})`)
+    : sql`select (${assignedSum(mineOnly(A.users), [], sql`not ${onO}`)})
+             + coalesce((select sum(n.chats) from assigned_chat_counts n
+                 where n.workspace_id = ${ws} and n.assignee_kind = 'u' and n.assignee_id = ${p.userId}
+                   and ${onO}), 0) as chats`;
+  // What the sets count of one chat (`a` its assignment row), for the participations.
+  const setsCount = sql`(${
+    F
+      ? sql`coalesce(a.user_id = any(${F.users}::text[]) or a.team_id = any(${F.teams}::text[]), false)
+          and (coalesce(a.user_id = any(${A.users}::text[]) or a.team_id = any(${A.teams}::text[]), false)
+               or a.channel_id in (select id from accounts))`
+      : sql`a.channel_id in (select id from accounts)
+          or coalesce(a.user_id = any(${A.users}::text[]) or a.team_id = any(${A.teams}::text[]), false)`
+  })`;
+
+  const { rows } = await sql<CountRow>`${sql.raw(PREPARED)}
     with accounts as materialized (
       select id from channel_accounts
-      where workspace_id = ${p.workspaceId}
-        and (${plan.everyAccount}::boolean
-          or owner_user_id = any(${plan.ownerUserIds}::text[])
-          or owner_team_id = any(${plan.ownerTeamIds}::text[]))
+      where workspace_id = ${ws}
+        and (${flat.everything}::boolean
+          or owner_user_id = any(${ids(flat.ownerUsers)}::text[])
+          or owner_team_id = any(${ids(flat.ownerTeams)}::text[]))
     ),
     on_accounts as (
       select coalesce(sum(n.chats), 0) as chats, coalesce(sum(n.unassigned), 0) as unassigned
       from channel_chat_counts n
-      where n.channel_id in (select id from accounts)
+      where ${F ? sql`false` : sql`n.channel_id in (select id from accounts)`}
     ),
-    -- One index probe per assignee in scope; accounts in scope left out by a hashed lookup.
-    assigned_elsewhere as (
-      select coalesce(sum(per.chats), 0) as chats
-      from (
-        select 'u'::"char" as kind, id from unnest(${plan.assigneeUserIds}::text[]) id
-        union all
-        select 't'::"char", id from unnest(${plan.assigneeTeamIds}::text[]) id
-      ) assignee
-      cross join lateral (
-        select sum(n.chats) as chats from assigned_chat_counts n
-        where n.workspace_id = ${p.workspaceId} and n.assignee_kind = assignee.kind
-          and n.assignee_id = assignee.id and n.channel_id not in (select id from accounts)
-      ) per
-    ),
+    assigned as (${assigned}),
+    mine as (${mine}),
     taking_part as (
       select count(*) as chats,
-             count(*) filter (where a.user_id is null and a.team_id is null) as unassigned
+             count(*) filter (where a.user_id is null and a.team_id is null) as unassigned,
+             count(*) filter (where a.user_id = ${p.userId}) as mine
       from chat_participants cp
       join chat_assignments a on a.chat_id = cp.chat_id
-      where cp.user_id = ${plan.participantUserId ?? null}::text
-        and cp.workspace_id = ${p.workspaceId}
-        and a.channel_id not in (select id from accounts)
-        and (a.user_id is null or a.user_id <> all(${plan.assigneeUserIds}::text[]))
-        and (a.team_id is null or a.team_id <> all(${plan.assigneeTeamIds}::text[]))
-    ),
-    mine as (
-      select coalesce(sum(n.chats), 0) as chats
-      from assigned_chat_counts n
-      where n.workspace_id = ${p.workspaceId} and n.assignee_kind = 'u' and n.assignee_id = ${me}
-        and ${plan.assigneeUserIds.includes(me) || plan.everyAccount}::boolean
+      where cp.user_id = ${flat.participantUserId ?? null}::text
+        and cp.workspace_id = ${ws}
+        and not ${setsCount}
     )
-    select (select chats from mine) as mine,
+    select (select chats from mine) + (select mine from taking_part) as mine,
            (select unassigned from on_accounts) + (select unassigned from taking_part) as unassigned,
-           (select chats from on_accounts) + (select chats from assigned_elsewhere)
+           (select chats from on_accounts) + (select chats from assigned)
              + (select chats from taking_part) as all
   `.execute(db);
-  const row = rows[0];
-  return {
-    mine: Number(row?.mine ?? 0),
-    unassigned: Number(row?.unassigned ?? 0),
-    all: Number(row?.all ?? 0),
-  };
+  return counted(rows[0]);
 }
 
+const counted = (row: CountRow | undefined): ChatCounts => ({
+  mine: Number(row?.mine ?? 0),
+  unassigned: Number(row?.unassigned ?? 0),
+  all: Number(row?.all ?? 0),
+});
+
 /** Counting the chats themselves, for scopes the counters cannot answer. */
-async function countChatByChat(db: Database, p: Principal): Promise<ChatCounts> {
-  const { rows } = await sql<{ mine: string; unassigned: string; all: string }>`
+async function countChatByChat(db: Database, p: Principal): Promise<CountRow | undefined> {
+  const { rows } = await sql<CountRow>`
     select count(*) filter (where a.user_id = ${p.userId}) as mine,
            count(*) filter (where a.user_id is null and a.team_id is null) as unassigned,
            count(*) as all
     from chat_assignments a join chats c on c.id = a.chat_id
     where a.workspace_id = ${p.workspaceId} and ${visibleCondition(p)}`.execute(db);
-  const row = rows[0];
-  return {
-    mine: Number(row?.mine ?? 0),
-    unassigned: Number(row?.unassigned ?? 0),
-    all: Number(row?.all ?? 0),
-  };
+  return rows[0];
 }
