@@ -59,3 +59,45 @@ export async function assignChats(
     where a.chat_id = v.chat_id
   `.execute(db);
 }
+
+/**
+ * An organization `org_1` with the given workspaces (named by their ids), users (named by
+ * theirs, email `<id>@acme.test`) and memberships: the people part most schema-level tests
+ * start from.
+ */
+export async function seedMembers(
+  db: Database,
+  input: {
+    workspaces: readonly string[];
+    members: ReadonlyArray<{ workspaceId: string; userId: string; role: string }>;
+  },
+): Promise<void> {
+  await db.insertInto('organizations').values({ id: 'org_1', name: 'Acme' }).execute();
+  await db
+    .insertInto('workspaces')
+    .values(
+      input.workspaces.map((id) => ({
+        id,
+        organization_id: 'org_1',
+        name: id,
+        integration_secret: 's',
+      })),
+    )
+    .execute();
+  const users = [...new Set(input.members.map((m) => m.userId))];
+  await db
+    .insertInto('users')
+    .values(users.map((id) => ({ id, email: `${id}@acme.test`, name: id })))
+    .execute();
+  await db
+    .insertInto('memberships')
+    .values(
+      input.members.map((m) => ({
+        workspace_id: m.workspaceId,
+        user_id: m.userId,
+        role: m.role,
+        restrictions: '{}',
+      })),
+    )
+    .execute();
+}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, seedMembers, type TestDatabase } from '../../support/database.js';
 
 /**
  * The badge counters (migration 0009) are kept by the database from chat_assignments: after
@@ -17,26 +17,10 @@ describe('badge counters', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const db = t.db;
-    await db.insertInto('organizations').values({ id: 'org', name: 'Acme' }).execute();
-    await db
-      .insertInto('workspaces')
-      .values({ id: 'ws', organization_id: 'org', name: 'W', integration_secret: 's' })
-      .execute();
-    await db
-      .insertInto('users')
-      .values(users.map((id) => ({ id, email: `${id}@acme.test`, name: id })))
-      .execute();
-    await db
-      .insertInto('memberships')
-      .values(
-        users.map((user_id) => ({
-          workspace_id: 'ws',
-          user_id,
-          role: 'agent',
-          restrictions: '{}',
-        })),
-      )
-      .execute();
+    await seedMembers(db, {
+      workspaces: ['ws'],
+      members: users.map((userId) => ({ workspaceId: 'ws', userId, role: 'agent' })),
+    });
     await db
       .insertInto('teams')
       .values(teams.map((id) => ({ id, workspace_id: 'ws', name: id, status: 'active' as const })))

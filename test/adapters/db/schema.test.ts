@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, seedMembers, type TestDatabase } from '../../support/database.js';
 
 /**
  * The schema itself enforces what must never happen whatever the code does: cross-workspace
@@ -13,28 +13,13 @@ describe('schema invariants', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const db = t.db;
-    await db.insertInto('organizations').values({ id: 'org_1', name: 'Acme' }).execute();
-    await db
-      .insertInto('workspaces')
-      .values([
-        { id: 'ws_a', organization_id: 'org_1', name: 'A', integration_secret: 's' },
-        { id: 'ws_b', organization_id: 'org_1', name: 'B', integration_secret: 's' },
-      ])
-      .execute();
-    await db
-      .insertInto('users')
-      .values([
-        { id: 'usr_1', email: 'ana@acme.test', name: 'Ana' },
-        { id: 'usr_2', email: 'bo@acme.test', name: 'Bo' },
-      ])
-      .execute();
-    await db
-      .insertInto('memberships')
-      .values([
-        { workspace_id: 'ws_a', user_id: 'usr_1', role: 'agent', restrictions: '{}' },
-        { workspace_id: 'ws_b', user_id: 'usr_2', role: 'agent', restrictions: '{}' },
-      ])
-      .execute();
+    await seedMembers(db, {
+      workspaces: ['ws_a', 'ws_b'],
+      members: [
+        { workspaceId: 'ws_a', userId: 'usr_1', role: 'agent' },
+        { workspaceId: 'ws_b', userId: 'usr_2', role: 'agent' },
+      ],
+    });
     await db
       .insertInto('teams')
       .values([

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WorkspaceAccessCache } from '../../../../src/adapters/db/access/access-cache.js';
 import { buildPrincipal, buildPrincipals } from '../../../../src/core/access/index.js';
-import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
+import { createTestDatabase, seedMembers, type TestDatabase } from '../../../support/database.js';
 
 /**
  * Access facts kept in memory per workspace: current as long as `workspaces.access_version`
@@ -22,29 +22,18 @@ describe('workspace access cache', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const db = t.db;
-    await db.insertInto('organizations').values({ id: 'org_1', name: 'Acme' }).execute();
-    await db
-      .insertInto('workspaces')
-      .values([
-        { id: 'ws_a', organization_id: 'org_1', name: 'A', integration_secret: 's' },
-        { id: 'ws_b', organization_id: 'org_1', name: 'B', integration_secret: 's' },
-      ])
-      .execute();
+    await seedMembers(db, {
+      workspaces: ['ws_a', 'ws_b'],
+      members: [
+        { workspaceId: 'ws_a', userId: 'usr_1', role: 'admin' },
+        { workspaceId: 'ws_a', userId: 'usr_2', role: 'agent' },
+        { workspaceId: 'ws_b', userId: 'usr_2', role: 'agent' },
+      ],
+    });
+    // Known to the organization, member of nothing yet.
     await db
       .insertInto('users')
-      .values([
-        { id: 'usr_1', email: 'ana@acme.test', name: 'Ana' },
-        { id: 'usr_2', email: 'bo@acme.test', name: 'Bo' },
-        { id: 'usr_3', email: 'cy@acme.test', name: 'Cy' },
-      ])
-      .execute();
-    await db
-      .insertInto('memberships')
-      .values([
-        { workspace_id: 'ws_a', user_id: 'usr_1', role: 'admin', restrictions: '{}' },
-        { workspace_id: 'ws_a', user_id: 'usr_2', role: 'agent', restrictions: '{}' },
-        { workspace_id: 'ws_b', user_id: 'usr_2', role: 'agent', restrictions: '{}' },
-      ])
+      .values({ id: 'usr_3', email: 'cy@acme.test', name: 'Cy' })
       .execute();
   });
 
@@ -138,7 +127,7 @@ describe('workspace access cache', () => {
         .where('id', '=', 'usr_2')
         .execute();
       expect(await version()).toBe(before);
-      await t.db.updateTable('users').set({ name: 'Bo Bo' }).where('id', '=', 'usr_2').execute();
+      await t.db.updateTable('users').set({ name: 'Bo' }).where('id', '=', 'usr_2').execute();
       expect(await moved()).toBe(true);
       expect(BigInt(await version('ws_b'))).toBeGreaterThan(BigInt(b));
     });
