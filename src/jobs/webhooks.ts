@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { allows, buildPrincipal, redact } from '../core/access/index.js';
 import { isChatEvent, type ChatEvent, type ReceivedEvent } from '../core/events/events.js';
 import { deliverWebhook } from '../core/webhooks/deliver-webhook.js';
-import { loadWorkspaceAccess } from '../adapters/db/access/load-access.js';
+import { WorkspaceAccessCache } from '../adapters/db/access/access-cache.js';
 import type { Database } from '../adapters/db/database.js';
 import type { EventBus } from '../adapters/db/event-bus.js';
 import { webhookStore } from '../adapters/db/webhook-store.js';
@@ -63,6 +63,8 @@ export function startWebhooks(
 ) {
   const store = webhookStore(db);
   const job = webhookDeliveryJob(db, options);
+  // Each event is decided against its workspace's current access facts, kept while current.
+  const access = new WorkspaceAccessCache(db);
   const worker: Worker = startWorker(queues, job);
   worker.on('failed', (failed) => {
     const deliveryId = (failed?.data as { deliveryId?: string } | undefined)?.deliveryId;
@@ -92,7 +94,7 @@ export function startWebhooks(
     if (!matching.length) return;
     const [loaded, facts] = await Promise.all([
       loadEventPayload(db, event),
-      loadWorkspaceAccess(db, event.workspaceId),
+      access.workspaceAccess(event.workspaceId),
     ]);
     if (!loaded) return;
     for (const hook of matching) {

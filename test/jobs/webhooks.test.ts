@@ -171,6 +171,33 @@ describe.each(kinds)('webhook delivery on BullMQ/%s', (label) => {
         .toBe(true);
       for (const r of receiver.received)
         expect(r.body.replace(/\D/g, '')).not.toContain('4915155500000');
+
+      // Suspended, the creator's subscription carries nothing more: the worker decides each
+      // event against the access facts current when it is dispatched. The Owner's own
+      // subscription shows when that next event has been dispatched.
+      const witness = await startReceiver();
+      try {
+        await subscribe(witness.url);
+        const members = await call('GET', `/v1/workspaces/${ws}/members`, { token: owner });
+        const adminId = members.body.items.find(
+          (m: { user: { email: string } }) => m.user.email === `admin-${kind}@acme.test`,
+        ).user.id;
+        const suspended = await call('POST', `/v1/workspaces/${ws}/members/${adminId}/suspend`, {
+          token: owner,
+          body: {},
+        });
+        expect(suspended.status).toBe(200);
+        const before = receiver.received.length;
+        await inbound(`chat-mask-${kind}`, 'after the suspension');
+        await expect
+          .poll(() => witness.received.some((r) => r.body.includes('after the suspension')), {
+            timeout: 20_000,
+          })
+          .toBe(true);
+        expect(receiver.received.length).toBe(before);
+      } finally {
+        await witness.close();
+      }
     } finally {
       await receiver.close();
     }
