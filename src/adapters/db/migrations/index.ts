@@ -8,6 +8,7 @@ import * as m0006 from './0006-whatsapp-qr.js';
 import * as m0007 from './0007-chat-assignments.js';
 import * as m0008 from './0008-access-version.js';
 import * as m0009 from './0009-chat-counts.js';
+import * as m0010 from './0010-scope-counts.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0007-chat-assignments': m0007,
   '0008-access-version': m0008,
   '0009-chat-counts': m0009,
+  '0010-scope-counts': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {

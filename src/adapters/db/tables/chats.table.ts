@@ -52,6 +52,23 @@ export interface AssignedChatCountsTable {
   chats: string;
 }
 
+/** Per broad scope: chats assigned into its assignees on accounts it does not own (0010). */
+export interface ScopeCountsTable {
+  id: string;
+  workspace_id: string;
+  assigned_elsewhere: Generated<string>;
+  ready: Generated<boolean>;
+  used_at: Generated<Date>;
+}
+
+export interface ScopeCountSubjectsTable {
+  scope_id: string;
+  /** 'a': an assignee of the scope; 'o': an owner of accounts in it. */
+  role: 'a' | 'o';
+  /** 'u:<user id>' or 't:<team id>'. */
+  subject: string;
+}
+
 export interface ChatParticipantsTable {
   workspace_id: string;
   chat_id: string;
