@@ -88,7 +88,7 @@ export async function countsWorkload(
   db: Database,
   principal: Principal,
   times: number,
-): Promise<{ counters: Spread; countStar: Spread; counted: ChatCounts }> {
+): Promise<{ counters: Spread; countStar: Spread; counted: ChatCounts; firstMs: number }> {
   const ws = principal.workspaceId;
   const countStar = sql<{ mine: string; unassigned: string; all: string }>`
     select count(*) filter (where a.user_id = ${principal.userId}) as mine,
@@ -96,7 +96,10 @@ export async function countsWorkload(
            count(*) as all
     from chats c join chat_assignments a on a.chat_id = c.id
     where c.workspace_id = ${ws} and ${visibleCondition(principal)}`;
+  const started = performance.now();
+  // The first call of a broad scope also registers and fills its own counter (migration 0010).
   const counted = await countVisibleChats(db, principal);
+  const first = performance.now() - started;
   const row = (await countStar.execute(db)).rows[0];
   const plain = {
     mine: Number(row?.mine),
@@ -113,5 +116,6 @@ export async function countsWorkload(
       await timed(() => countStar.execute(db), Math.max(5, Math.floor(times / 10))),
     ),
     counted,
+    firstMs: first,
   };
 }
