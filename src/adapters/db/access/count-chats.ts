@@ -188,15 +188,21 @@ export async function keepScopeCount(db: Database, scope: ScopeKey): Promise<voi
   await db.transaction().execute(async (trx) => {
     await sql`lock table chat_assignments in share mode`.execute(trx);
     await sql`
+      with owned as (
+        select ca.id from channel_accounts ca
+        where ca.workspace_id = ${scope.workspaceId}
+          and (case ca.owner_type when 'user' then 'u:' || ca.owner_user_id
+                                  when 'team' then 't:' || ca.owner_team_id end)
+              in (select unnest(${scope.owners}::text[]))
+      )
       update scope_counts set ready = true, used_at = now(), assigned_elsewhere = (
-        select coalesce(sum(n.chats), 0) from assigned_chat_counts n
-        join channel_accounts ca on ca.id = n.channel_id
-        where n.workspace_id = ${scope.workspaceId}
-          and (n.assignee_kind::text || ':' || n.assignee_id) in (
-            select subject from scope_count_subjects where scope_id = ${scope.id} and role = 'a')
-          and (ca.owner_type = 'workspace' or
-               (case ca.owner_type when 'user' then 'u:' || ca.owner_user_id else 't:' || ca.owner_team_id end)
-               not in (select subject from scope_count_subjects where scope_id = ${scope.id} and role = 'o'))
+        -- One index probe per assignee, as the per-pair sum does: the lock is held briefly.
+        select coalesce(sum(n.chats), 0)
+        from unnest(${scope.assignees}::text[]) subject
+        join assigned_chat_counts n
+          on n.workspace_id = ${scope.workspaceId}
+          and n.assignee_kind = left(subject, 1)::"char" and n.assignee_id = substr(subject, 3)
+        where n.channel_id not in (select id from owned)
       )
       where id = ${scope.id}`.execute(trx);
   });
