@@ -28,7 +28,9 @@ type CountRow = { mine: string; unassigned: string; all: string };
  *   all = chats assigned to each f in F, on any account if f is in A, else on accounts in O;
  * plus, either way, the chats the user takes part in that the sets do not already count.
  * Unassigned chats come in only through O (and participation); "mine" is the same sum for the
- * user alone. A plan that does not flatten is counted chat by chat.
+ * user alone. A broad unfiltered scope (a large team's) reads its "assigned into A on other
+ * accounts" from a counter of its own (migration 0010), registered on its first call. A plan
+ * that does not flatten is counted chat by chat. The statement runs without JIT.
  */
 export async function countVisibleChats(
   db: Database,
