@@ -43,21 +43,41 @@ export function createDatabase(options: DatabaseOptions): { db: Database; pool: 
 export const PREPARED = '/* prepared */ ';
 
 /**
- * Gives each connection's marked queries a statement name derived from their text, so pg
- * prepares each once per connection; PostgreSQL then reuses a generic plan once it finds it no
- * worse than planning each call.
+ * Wraps each pooled connection's `query` for the queries Kysely sends (text and values, no
+ * callback):
+ *
+ * - Marked queries get a statement name derived from their text, so pg prepares each once per
+ *   connection; PostgreSQL then reuses a generic plan once it finds it no worse than planning
+ *   each call.
+ * - Every such query goes through pg's callback form, wrapped in a plain promise here. pg's own
+ *   promise form leaves each result reachable for longer: measured on this project's machine, a
+ *   loop of 51-row queries kept ~3.5 MB alive at every young-generation collection, which then
+ *   took ~6 ms each (one in every ~100 calls: the list's p99). Through the callback form the
+ *   same loop keeps ~15 KB and collections take ~0.3 ms.
+ *
+ * Anything else (a callback, a query object such as a cursor) goes to pg unchanged.
  */
 function preparedStatements(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
   const named = new Map<string, string>();
-  const plain = client.query.bind(client);
-  client.query = ((text: unknown, values?: unknown) => {
-    if (typeof text !== 'string' || !text.startsWith(PREPARED))
-      return (plain as (...args: unknown[]) => unknown)(text, values);
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const nameOf = (text: string) => {
     let name = named.get(text);
     if (!name)
       named.set(text, (name = `sb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
-    return query({ name, text, values: values as unknown[] });
+    return name;
+  };
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text !== 'string' || args.length > 2 || typeof values === 'function')
+      return original(...args);
+    const config: pg.QueryConfig = text.startsWith(PREPARED)
+      ? { name: nameOf(text), text, values: values as unknown[] }
+      : { text, values: values as unknown[] };
+    return new Promise((resolve, reject) => {
+      original(config, (error: Error | null, result: pg.QueryResult) =>
+        error ? reject(error) : resolve(result),
+      );
+    });
   }) as typeof client.query;
 }
 
