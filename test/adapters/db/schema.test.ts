@@ -173,6 +173,76 @@ describe('schema invariants', () => {
     expect(await copy('chat_m2')).toEqual([]);
   });
 
+  it('gives a participant row its chat’s last_message_at and keeps it following', async () => {
+    const copy = async () =>
+      (
+        await t.db
+          .selectFrom('chat_participants')
+          .select('last_message_at')
+          .where('chat_id', '=', 'chat_p1')
+          .execute()
+      ).map((r) => r.last_message_at.toISOString());
+    await t.db
+      .insertInto('chats')
+      .values({
+        ...chat('chat_p1', 'ws_a', 'ch_a', 'ct_a'),
+        last_message_at: new Date('2026-04-01T10:00:00Z'),
+      })
+      .execute();
+    const addParticipant = () =>
+      t.db
+        .insertInto('chat_participants')
+        .values({ workspace_id: 'ws_a', chat_id: 'chat_p1', user_id: 'usr_1' })
+        .execute();
+    await addParticipant();
+    expect(await copy()).toEqual(['2026-04-01T10:00:00.000Z']);
+    await sql`
+      insert into chats as c (id, workspace_id, channel_id, external_id, contact_id, last_message_at)
+      values ('chat_p1', 'ws_a', 'ch_a', 'ext-chat_p1', 'ct_a', '2026-04-01T11:00:00Z')
+      on conflict (channel_id, external_id) do update set last_message_at = greatest(c.last_message_at, excluded.last_message_at)
+    `.execute(t.db);
+    expect(await copy()).toEqual(['2026-04-01T11:00:00.000Z']);
+
+    // Added while another transaction moves the chat on: the insert waits for that change and
+    // takes the committed value (without the lock it would keep the old one).
+    await t.db.deleteFrom('chat_participants').where('chat_id', '=', 'chat_p1').execute();
+    await t.db.connection().execute(async (writer) => {
+      await sql`begin`.execute(writer);
+      await sql`update chats set last_message_at = '2026-04-01T12:00:00Z' where id = 'chat_p1'`.execute(
+        writer,
+      );
+      const adding = addParticipant();
+      try {
+        for (let waited = 0; ; waited += 20) {
+          const { rows } = await sql<{ n: number }>`
+            select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'
+              and query like 'insert into "chat_participants"%'`.execute(t.db);
+          if (rows[0]?.n) break;
+          if (waited > 5_000) throw new Error('the insert never waited for the chat’s change');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } catch (error) {
+        // Leave no open transaction behind for the tests after this one.
+        await sql`rollback`.execute(writer);
+        await adding.catch(() => undefined);
+        throw error;
+      }
+      await sql`commit`.execute(writer);
+      await adding;
+    });
+    expect(await copy()).toEqual(['2026-04-01T12:00:00.000Z']);
+
+    const refused = await pgError(
+      t.db
+        .insertInto('chat_participants')
+        .values({ workspace_id: 'ws_a', chat_id: 'no_such_chat', user_id: 'usr_1' })
+        .execute(),
+    );
+    expect(refused.code).toBe('23503');
+    await t.db.deleteFrom('chats').where('id', '=', 'chat_p1').execute();
+  });
+
   it('refuses an assignment row of a chat that does not exist', async () => {
     const error = await pgError(
       t.db
@@ -268,7 +338,7 @@ describe('schema invariants', () => {
 
   it('has one index per access branch of the list query, each ending in (last_message_at, id)', async () => {
     const { rows } = await sql<{ indexname: string; indexdef: string }>`
-      select indexname, indexdef from pg_indexes where tablename in ('chats', 'chat_assignments')`.execute(
+      select indexname, indexdef from pg_indexes where tablename in ('chats', 'chat_assignments', 'chat_participants')`.execute(
       t.db,
     );
     const byName = new Map(rows.map((r) => [r.indexname, r.indexdef]));
@@ -278,6 +348,7 @@ describe('schema invariants', () => {
       ['chat_assignments_user_recent', 'user_id', 'chat_id'],
       ['chat_assignments_team_recent', 'team_id', 'chat_id'],
       ['chat_assignments_unassigned_recent', 'workspace_id', 'chat_id'],
+      ['chat_participants_user_recent', 'user_id', 'chat_id'],
     ] as const) {
       expect(byName.get(name), name).toContain(`(${leading}, last_message_at DESC, ${id} DESC)`);
     }

@@ -296,19 +296,39 @@ function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown
 
 /**
  * Which table a branch walks in (last_message_at DESC, id DESC) order, and so whose index
- * answers it: chat_assignments (`a`, its chats row joined by key) for the assignee branches
- * and for "every chat" narrowed by an assignee filter; chats (`c`) otherwise. Both carry the
- * same last_message_at (the database keeps the copy), so either order is the list's order.
+ * answers it: chat_assignments (`a`) for the assignee branches and for "every chat" narrowed by
+ * an assignee filter; chat_participants (`cp`) for the participant branch; chats (`c`)
+ * otherwise. All three carry the same last_message_at (the database keeps the copies), so any
+ * of them gives the list's order. The other two tables are left-joined by key (every chat has
+ * its assignment row, and a participant row its chat): the planner drops a join nothing reads,
+ * so an assignee branch without restriction never touches chats, a channel branch without
+ * filter never touches chat_assignments.
  */
-const WALK_ASSIGNMENTS = {
+interface Walk {
+  time: RawBuilder<unknown>;
+  id: RawBuilder<unknown>;
+  workspace: RawBuilder<unknown>;
+  from: RawBuilder<unknown>;
+}
+const WALK_ASSIGNMENTS: Walk = {
   time: sql.raw('a.last_message_at'),
   id: sql.raw('a.chat_id'),
   workspace: sql.raw('a.workspace_id'),
+  from: sql.raw('chat_assignments a left join chats c on c.id = a.chat_id'),
 };
-const WALK_CHATS = {
+const WALK_CHATS: Walk = {
   time: sql.raw('c.last_message_at'),
   id: sql.raw('c.id'),
   workspace: sql.raw('c.workspace_id'),
+  from: sql.raw('chats c left join chat_assignments a on a.chat_id = c.id'),
+};
+const WALK_PARTICIPANTS: Walk = {
+  time: sql.raw('cp.last_message_at'),
+  id: sql.raw('cp.chat_id'),
+  workspace: sql.raw('cp.workspace_id'),
+  from: sql.raw(
+    'chat_participants cp left join chats c on c.id = cp.chat_id left join chat_assignments a on a.chat_id = cp.chat_id',
+  ),
 };
 
 /** One branch's top-N, from its own index. */
@@ -326,7 +346,9 @@ function branchQuery(
     b.kind === 'assignee_team' ||
     (b.kind === 'workspace' && filters.length > 0)
       ? WALK_ASSIGNMENTS
-      : WALK_CHATS;
+      : b.kind === 'participant'
+        ? WALK_PARTICIPANTS
+        : WALK_CHATS;
   // Conditions on every branch: tenancy, the page's keyset position, the list filter, the
   // restriction's "also one of" branches.
   const conditions: RawBuilder<unknown>[] = [sql`${walk.workspace} = ${p.workspaceId}`];
@@ -335,15 +357,8 @@ function branchQuery(
   conditions.push(...filters);
   if (term.alsoOneOf) conditions.push(oneOf(term.alsoOneOf, p.workspaceId));
   const where = sql.join(conditions, sql` and `);
-  // Left joins (every chat has its assignment row and the other way round) that the planner
-  // drops when nothing reads the joined side: an assignee branch without restriction never
-  // touches chats, a channel branch without filter never touches chat_assignments.
-  const chatsWithAssignments =
-    walk === WALK_ASSIGNMENTS
-      ? sql`chat_assignments a left join chats c on c.id = a.chat_id`
-      : sql`chats c left join chat_assignments a on a.chat_id = c.id`;
   const topN = (keyCondition: RawBuilder<unknown>) =>
-    sql`select ${walk.id} as id, ${walk.time} as last_message_at from ${chatsWithAssignments}
+    sql`select ${walk.id} as id, ${walk.time} as last_message_at from ${walk.from}
         where ${keyCondition} and ${where}
         order by ${walk.time} desc, ${walk.id} desc limit ${take}`;
   // Several keys: one indexed top-N per key, merged (a LATERAL join), instead of one scan.
@@ -358,10 +373,7 @@ function branchQuery(
     case 'assignee_team':
       return perKey(b.teamIds, sql`a.team_id`);
     case 'participant':
-      return sql`select c.id, c.last_message_at
-                 from chat_participants cp join chats c on c.id = cp.chat_id left join chat_assignments a on a.chat_id = c.id
-                 where cp.user_id = ${b.userId} and cp.workspace_id = ${p.workspaceId} and ${where}
-                 order by c.last_message_at desc, c.id desc limit ${take}`;
+      return topN(sql`cp.user_id = ${b.userId}`);
     case 'channel_owner_user':
     case 'channel_owner_team': {
       const ownerCondition =

@@ -75,6 +75,8 @@ export interface ChatParticipantsTable {
   user_id: string;
   added_by: string | null;
   created_at: CreatedAt;
+  /** The chat's, kept by the database (migration 0011): never written by the application. */
+  last_message_at: Generated<Date>;
 }
 
 export type MessageStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
