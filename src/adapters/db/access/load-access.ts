@@ -7,8 +7,8 @@ import {
   type OwnerRef,
   type WorkspaceAccessFacts,
 } from '../../../core/access/index.js';
-import type { Database } from '../database.js';
-import type { Transaction } from 'kysely';
+import { PREPARED, type Database } from '../database.js';
+import { sql, type Transaction } from 'kysely';
 import type { DB } from '../schema.js';
 
 type Queryable = Database | Transaction<DB>;
@@ -98,7 +98,17 @@ export async function loadChatFacts(
   chatIds: readonly string[],
 ): Promise<ChatFacts[]> {
   if (chatIds.length === 0) return [];
-  return toChatFacts(await chatFactsQuery(db, workspaceId).where('c.id', 'in', chatIds).execute());
+  // One statement text for any number of chats (an array parameter, not an IN list), run as a
+  // prepared statement: every chat route and event fan-out reads facts this way, and planning
+  // the joins and two subqueries cost about as much as running them.
+  const compiled = chatFactsQuery(db, workspaceId)
+    .where('c.id', '=', sql<string>`any(${[...chatIds]}::text[])`)
+    .compile();
+  const { rows } = await db.executeQuery<ChatFactsRow>({
+    ...compiled,
+    sql: PREPARED + compiled.sql,
+  });
+  return toChatFacts(rows);
 }
 
 function chatFactsQuery(db: Queryable, workspaceId: string) {
