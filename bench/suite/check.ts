@@ -467,7 +467,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
  * --expose-gc; otherwise the flag is set now and the function taken from a fresh context (V8
  * installs `gc` on contexts created after the flag).
  */
-function collectGarbage(): void {
+export function collectGarbage(): void {
   let gc: unknown = (globalThis as { gc?: unknown }).gc;
   if (typeof gc !== 'function') {
     v8.setFlagsFromString('--expose-gc');

@@ -3,9 +3,9 @@ import { createDatabase, migrateToLatest } from '../../src/adapters/db/database.
 import { buildPrincipal, buildPrincipals } from '../../src/core/access/index.js';
 import { createScratchDatabase } from '../scratch.js';
 import { audienceWorkload, countsWorkload } from './audience-counts.js';
-import { checkWorkload } from './check.js';
-import { listWorkload, roundTripFloor } from './list.js';
-import { insertBenchWorld, makeBenchWorld, type WorldMode } from './world.js';
+import { checkWorkload, collectGarbage } from './check.js';
+import { createBaselineIndexes, listWorkload, roundTripFloor, warmUp } from './list.js';
+import { insertBenchWorld, makeBenchWorld, sampleOfWorld, type WorldMode } from './world.js';
 
 /**
  * Issue 7's side-by-side suite: for each world mode (uniform, skewed), a fresh database with the
@@ -30,6 +30,9 @@ async function withScratchDatabase<T>(serverUrl: string, run: (url: string) => P
   }
 }
 
+/** Chats the audience workload draws from, at random, once the world is gone. */
+const AUDIENCE_SAMPLE = 20_000;
+
 const ms = (workload: string, value: number, limit?: number): Row => ({
   workload,
   figure: 'ms',
@@ -51,15 +54,24 @@ export async function suiteRows(
       const { db } = createDatabase({ url, maxConnections: 4 });
       try {
         await migrateToLatest(db);
-        const world = makeBenchWorld(chats, mode);
-        const started = performance.now();
-        await insertBenchWorld(db, world);
-        options.log(
-          `${mode} world: ${chats.toLocaleString('en')} chats written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-        );
         const at = `${mode}, ${size}`;
-
-        const check = await checkWorkload(world, { seconds: options.full ? 1.5 : 0.6 });
+        // The whole world lives in this process only for writing it and for the in-process
+        // check. The database workloads run after it is gone, as in the server, which holds no
+        // chats: with a million chat objects on the heap, each full collection paused the
+        // process for milliseconds — in the middle of list and audience calls, whose p99 it
+        // became.
+        const { check, world } = await (async () => {
+          const whole = makeBenchWorld(chats, mode);
+          const started = performance.now();
+          await insertBenchWorld(db, whole);
+          options.log(
+            `${mode} world: ${chats.toLocaleString('en')} chats written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          );
+          const check = await checkWorkload(whole, { seconds: options.full ? 1.5 : 0.6 });
+          return { check, world: sampleOfWorld(whole, AUDIENCE_SAMPLE) };
+        })();
+        collectGarbage();
+        await createBaselineIndexes(db);
         for (const r of check.rows) rows.push({ ...r, workload: `${r.workload} (${at})` });
 
         const facts = await loadWorkspaceAccess(db, world.facts.workspaceId);
@@ -69,6 +81,7 @@ export async function suiteRows(
           if (!principal) throw new Error(`no principal for ${label}`);
           return { label, principal };
         });
+        await warmUp(db, named, 3_000);
         const floor = await roundTripFloor(db, world.chats[0]?.id ?? '', 2_000);
         rows.push({
           ...ms(
@@ -91,7 +104,7 @@ export async function suiteRows(
           const where = `list ${m.user}, page ${m.page} (${at})`;
           rows.push(ms(`${where}: p99`, m.switchboard.p99, 2));
           rows.push({
-            workload: `  p50 Switchboard ${m.switchboard.p50.toFixed(2)} ms, ${m.switchboard.rowsExamined} rows · single-OR ${m.singleOr.p50.toFixed(2)} ms, ${m.singleOr.rowsExamined} rows`,
+            workload: `  p50 Switchboard ${m.switchboard.p50.toFixed(2)} ms, ${m.switchboard.rowsExamined} rows · single-OR ${m.singleOr.p50.toFixed(2)} ms, ${m.singleOr.rowsExamined} rows (on the covering index ${m.singleOrCovered.p50.toFixed(2)} ms, ${m.singleOrCovered.rowsExamined} rows)`,
             figure: '× faster',
             value: m.singleOr.p50 / m.switchboard.p50,
             target: m.user.startsWith('Agent') ? '≥ 20' : '—',

@@ -35,6 +35,19 @@ export interface BenchWorld {
   named: Record<string, string>;
 }
 
+/** What the database workloads need of a world: its principals' facts, names and some chats. */
+export type WorldSample = Pick<BenchWorld, 'seed' | 'facts' | 'named' | 'chats'>;
+
+/** `size` of the world's chats, drawn at random (seeded), and the rest of what a sample keeps. */
+export function sampleOfWorld(world: BenchWorld, size: number): WorldSample {
+  const random = prng(world.seed ^ 0x5a3b1e);
+  const chats = Array.from(
+    { length: Math.min(size, world.chats.length) },
+    () => world.chats[Math.floor(random() * world.chats.length)],
+  ).filter((chat) => chat !== undefined);
+  return { seed: world.seed, facts: world.facts, named: world.named, chats };
+}
+
 export const WORKSPACE = 'bws';
 const USERS = 1_000;
 const CHANNELS = 1_000;

@@ -118,7 +118,7 @@ export function reassignStore(db: Database): RevokeStore {
         }>`
           with taken as (
             select a.chat_id, a.last_message_at, ${toHeir} as to_heir
-            from chat_assignments a left join chats c on c.id = a.chat_id
+            from chat_assignments a
             where a.workspace_id = ${input.workspaceId} and a.user_id = ${input.fromUserId}
               and ${afterRecent(from)} and ${inLane(walk)}
             order by a.last_message_at desc, a.chat_id desc

@@ -343,7 +343,7 @@ describe('schema invariants', () => {
     );
     const byName = new Map(rows.map((r) => [r.indexname, r.indexdef]));
     for (const [name, leading, id] of [
-      ['chats_workspace_recent', 'workspace_id', 'id'],
+      ['chat_assignments_recent', 'workspace_id', 'chat_id'],
       ['chats_channel_recent', 'channel_id', 'id'],
       ['chat_assignments_user_recent', 'user_id', 'chat_id'],
       ['chat_assignments_team_recent', 'team_id', 'chat_id'],
@@ -352,6 +352,16 @@ describe('schema invariants', () => {
     ] as const) {
       expect(byName.get(name), name).toContain(`(${leading}, last_message_at DESC, ${id} DESC)`);
     }
+    // The walk over the workspace's newest chats decides each one from the index alone, and
+    // the per-key top-N test their tenancy from theirs.
+    expect(byName.get('chat_assignments_recent')).toContain('INCLUDE (channel_id, user_id, team_id)');
+    for (const name of [
+      'chat_assignments_user_recent',
+      'chat_assignments_team_recent',
+      'chat_participants_user_recent',
+    ])
+      expect(byName.get(name), name).toContain('INCLUDE (workspace_id)');
+    expect(byName.has('chats_workspace_recent')).toBe(false);
   });
 
   it('answers a per-branch top-50 from its index without sorting the table', async () => {

@@ -238,7 +238,7 @@ async function countChatByChat(db: Database, p: Principal): Promise<CountRow | u
     select count(*) filter (where a.user_id = ${p.userId}) as mine,
            count(*) filter (where a.user_id is null and a.team_id is null) as unassigned,
            count(*) as all
-    from chat_assignments a join chats c on c.id = a.chat_id
+    from chat_assignments a
     where a.workspace_id = ${p.workspaceId} and ${visibleCondition(p)}`.execute(db);
   return rows[0];
 }

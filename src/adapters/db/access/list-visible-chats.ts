@@ -5,6 +5,7 @@ import {
   type AssigneeRef,
   type ChatBranch,
   type ChatListFilter,
+  type FlatScope,
   type Principal,
   type ScopeTerm,
 } from '../../../core/access/index.js';
@@ -102,21 +103,23 @@ export function visibleChatsQuery(
   return pageOf(sql`
     select id, last_message_at from (${union}) as visible
     order by last_message_at desc, id desc
-    limit ${take}`);
+    limit ${rowCount(take)}`);
 }
 
 /**
  * How the list finds a page of a broad scope: a principal whose plan names more than
  * `manyKeys` users, teams and accounts (a Teammate of a large team) first walks the newest
  * `walkRows` chats of the workspace in time order, keeping those the scope covers; per-key
- * top-N would read `take` chats for each of hundreds of keys. Only when that walk does not fill
- * the page does the per-branch union run. Tests turn the knobs to force either path.
+ * top-N would read `take` chats for each of hundreds of keys. The walk reads only
+ * `chat_assignments_recent`, whose entries carry each chat's account and assignee (an
+ * index-only scan, a few hundred chats per page read). Only when that walk does not fill the
+ * page does the per-branch union run. Tests turn the knobs to force either path.
  */
 export interface ListTuning {
   manyKeys: number;
   walkRows: number;
 }
-const defaultTuning: ListTuning = { manyKeys: 16, walkRows: 2_000 };
+const defaultTuning: ListTuning = { manyKeys: 16, walkRows: 5_000 };
 
 function keyCount(term: ScopeTerm): number {
   const keys = (b: ChatBranch) =>
@@ -144,23 +147,31 @@ export function walkedChatsQuery(
   )
     return undefined;
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
+  // The inner limit caps the walk; the outer one stops it as soon as the page is full.
   return pageOf(sql`
-    select c.id, c.last_message_at from (
-      select c.id, c.channel_id, c.last_message_at from chats c
-      where c.workspace_id = ${p.workspaceId}
-        ${cursor ? sql`and (c.last_message_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id})` : sql``}
-      order by c.last_message_at desc, c.id desc
-      limit ${tuning.walkRows}
-    ) as c
-    -- One assignment row per chat, looked up as the walk goes (offset 0 keeps the planner
-    -- from hashing the whole table): the walk stops as soon as the page is full.
-    cross join lateral (
-      select a.workspace_id, a.user_id, a.team_id from chat_assignments a
-      where a.chat_id = c.id offset 0
+    select a.chat_id as id, a.last_message_at from (
+      select a.chat_id, a.workspace_id, a.channel_id, a.user_id, a.team_id, a.last_message_at
+      from chat_assignments a
+      where a.workspace_id = ${p.workspaceId}
+        ${cursor ? sql`and (a.last_message_at, a.chat_id) < (${cursor.at}::timestamptz, ${cursor.id})` : sql``}
+      order by a.last_message_at desc, a.chat_id desc
+      limit ${rowCount(tuning.walkRows)}
     ) as a
     where ${visibleCondition(p)}
-    order by c.last_message_at desc, c.id desc
-    limit ${input.limit + 1}`);
+    order by a.last_message_at desc, a.chat_id desc
+    limit ${rowCount(input.limit + 1)}`);
+}
+
+/**
+ * A LIMIT as a literal, not a parameter. The list statements are prepared per connection, and
+ * PostgreSQL's plan for a prepared statement that it may reuse across calls (a generic plan)
+ * takes a `LIMIT $n` to keep a tenth of the table — a plan for 100,000 rows, 50–80 ms where the
+ * page takes 1 ms. With the number in the text, the generic plan is the page's plan, and
+ * statements that differ in it are simply different statements.
+ */
+function rowCount(n: number): RawBuilder<unknown> {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a row count: ${n}`);
+  return sql.lit(n);
 }
 
 /** A page's rows, from a query that yields the page's (id, last_message_at) in order. */
@@ -234,19 +245,21 @@ function filterConditions(p: Principal, filter: ChatListFilter): RawBuilder<unkn
   if (a?.type === 'user') out.push(sql`a.user_id = ${a.userId}`);
   if (a?.type === 'unassigned') out.push(sql`a.user_id is null and a.team_id is null`);
   if (filter.assigneeTeamIds)
-    out.push(sql`a.team_id = any(${[...filter.assigneeTeamIds]}::text[])`);
+    out.push(anyOf(sql`a.team_id`, filter.assigneeTeamIds));
   return out;
 }
 
 /**
- * The chats `p` may view as one condition on a chat (`c` its chats row, `a` its
- * chat_assignments row): the plan the list walks branch by branch, here as one OR. For
- * set-based work over chats picked by other means (reassignment decides per chat with it),
- * never to find chats — that is what the per-branch indexes are for.
+ * The chats `p` may view as one condition on a chat's chat_assignments row (`a`): the plan the
+ * list walks branch by branch, here as one OR. For set-based work over chats picked by other
+ * means (reassignment decides per chat with it, the broad scope's walk keeps a page with it),
+ * never to find chats — that is what the per-branch indexes are for. It reads only columns of
+ * `a` that `chat_assignments_recent` carries, so a walk over that index never visits a table.
  */
 export function visibleCondition(p: Principal): RawBuilder<boolean> {
   const plan = planFor(p, 'chat.view');
   if (plan.terms.length === 0) return sql<boolean>`false`;
+  if (plan.flat) return sql<boolean>`(a.workspace_id = ${p.workspaceId} and ${flatCondition(plan.flat, p.workspaceId)})`;
   return sql<boolean>`(a.workspace_id = ${p.workspaceId} and (${sql.join(
     plan.terms.map((term) =>
       term.alsoOneOf
@@ -257,6 +270,36 @@ export function visibleCondition(p: Principal): RawBuilder<boolean> {
   )}))`;
 }
 
+/**
+ * A scope that flattens (`ChatScopePlan.flat`, as the badge counts read it) as one test per
+ * axis: the chat's account among the owners' accounts, its assignee among the assignees — and,
+ * under chatVisibility=team, among the filter's too — or the user taking part. Term by term, a
+ * Teammate's scope repeated the filter and the participation in every term: a dozen set
+ * lookups per chat where this makes at most five.
+ */
+function flatCondition(flat: FlatScope, workspaceId: string): RawBuilder<unknown> {
+  const ids = (set: ReadonlySet<string>) => [...set];
+  const assignee = (users: ReadonlySet<string>, teams: ReadonlySet<string>) =>
+    sql`(${anyOf(sql`a.user_id`, ids(users))} or ${anyOf(sql`a.team_id`, ids(teams))})`;
+  const owners = [
+    ...(flat.ownerUsers.size ? [anyOf(sql`ca.owner_user_id`, ids(flat.ownerUsers))] : []),
+    ...(flat.ownerTeams.size ? [anyOf(sql`ca.owner_team_id`, ids(flat.ownerTeams))] : []),
+  ];
+  const sets = flat.everything
+    ? sql`true`
+    : sql`(${assignee(flat.assigneeUsers, flat.assigneeTeams)}${
+        owners.length
+          ? sql` or a.channel_id in (select ca.id from channel_accounts ca where ca.workspace_id = ${workspaceId} and (${sql.join(owners, sql` or `)}))`
+          : sql``
+      })`;
+  const inScope = flat.onlyAssignees
+    ? sql`(${sets} and ${assignee(flat.onlyAssignees.users, flat.onlyAssignees.teams)})`
+    : sets;
+  return flat.participantUserId
+    ? sql`(${inScope} or ${branchPredicate({ kind: 'participant', userId: flat.participantUserId }, workspaceId)})`
+    : inScope;
+}
+
 /** Any of the branches, as a condition on one chat. */
 const oneOf = (branches: readonly ChatBranch[], workspaceId: string) =>
   sql`(${sql.join(
@@ -265,18 +308,27 @@ const oneOf = (branches: readonly ChatBranch[], workspaceId: string) =>
   )})`;
 
 /**
- * `column` is one of `ids`. A long list goes in as a set the executor hashes once (`in (select
- * unnest(…))`) rather than an array constant: the planner estimates `= any(array)` element by
- * element (7 ms of planning for a 300-member team's scope) and the executor scans it linearly
- * for every row.
+ * `column` is one of `ids`. A few ids go in one parameter each (`in ($1, $2)`), so the statement
+ * tells the planner how many there are even when it plans for any values (a generic plan: with
+ * one array parameter it assumed ten accounts where an Agent owns one, found that plan three
+ * times dearer, and planned every call afresh). A long list goes in as a set the executor
+ * hashes once (`in (select unnest(…))`) rather than an array constant: the planner estimates
+ * `= any(array)` element by element (7 ms of planning for a 300-member team's scope) and the
+ * executor scans it linearly for every row.
  */
 function anyOf(column: RawBuilder<unknown>, ids: readonly string[]): RawBuilder<unknown> {
+  if (ids.length === 0) return sql`false`;
   return ids.length <= 8
-    ? sql`${column} = any(${[...ids]}::text[])`
+    ? sql`${column} in (${sql.join(ids.map((id) => sql`${id}`))})`
     : sql`${column} in (select unnest(${[...ids]}::text[]))`;
 }
 
-/** A branch as a condition on one chat: `c` its chats row, `a` its chat_assignments row (for restriction filters). */
+/**
+ * A branch as a condition on one chat's chat_assignments row `a`. The sets a chat is tested
+ * against (the user's chats, the scope's accounts) are subqueries the executor runs once and
+ * hashes: the list's walk tests thousands of chats against them, and a probe per chat would
+ * cost more than the walk.
+ */
 function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown> {
   switch (b.kind) {
     case 'assignee_user':
@@ -284,11 +336,11 @@ function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown
     case 'assignee_team':
       return anyOf(sql`a.team_id`, b.teamIds);
     case 'participant':
-      return sql`exists (select 1 from chat_participants cp where cp.chat_id = c.id and cp.user_id = ${b.userId})`;
+      return sql`a.chat_id in (select cp.chat_id from chat_participants cp where cp.user_id = ${b.userId})`;
     case 'channel_owner_user':
-      return sql`c.channel_id in (select ca.id from channel_accounts ca where ca.workspace_id = ${workspaceId} and ${anyOf(sql`ca.owner_user_id`, b.userIds)})`;
+      return sql`a.channel_id in (select ca.id from channel_accounts ca where ca.workspace_id = ${workspaceId} and ${anyOf(sql`ca.owner_user_id`, b.userIds)})`;
     case 'channel_owner_team':
-      return sql`c.channel_id in (select ca.id from channel_accounts ca where ca.workspace_id = ${workspaceId} and ${anyOf(sql`ca.owner_team_id`, b.teamIds)})`;
+      return sql`a.channel_id in (select ca.id from channel_accounts ca where ca.workspace_id = ${workspaceId} and ${anyOf(sql`ca.owner_team_id`, b.teamIds)})`;
     case 'workspace':
       return sql`true`;
   }
@@ -296,13 +348,12 @@ function branchPredicate(b: ChatBranch, workspaceId: string): RawBuilder<unknown
 
 /**
  * Which table a branch walks in (last_message_at DESC, id DESC) order, and so whose index
- * answers it: chat_assignments (`a`) for the assignee branches and for "every chat" narrowed by
- * an assignee filter; chat_participants (`cp`) for the participant branch; chats (`c`)
- * otherwise. All three carry the same last_message_at (the database keeps the copies), so any
- * of them gives the list's order. The other two tables are left-joined by key (every chat has
- * its assignment row, and a participant row its chat): the planner drops a join nothing reads,
- * so an assignee branch without restriction never touches chats, a channel branch without
- * filter never touches chat_assignments.
+ * answers it: chat_assignments (`a`) for the assignee branches and for "every chat";
+ * chat_participants (`cp`) for the participant branch; chats (`c`) for the account branches.
+ * All three carry the same last_message_at (the database keeps the copies), so any of them
+ * gives the list's order. Filters and restrictions are conditions on `a` (every chat has its
+ * assignment row), left-joined by key where the walk is not over it: the planner drops a join
+ * nothing reads, so a channel branch without filter never touches chat_assignments.
  */
 interface Walk {
   time: RawBuilder<unknown>;
@@ -314,7 +365,7 @@ const WALK_ASSIGNMENTS: Walk = {
   time: sql.raw('a.last_message_at'),
   id: sql.raw('a.chat_id'),
   workspace: sql.raw('a.workspace_id'),
-  from: sql.raw('chat_assignments a left join chats c on c.id = a.chat_id'),
+  from: sql.raw('chat_assignments a'),
 };
 const WALK_CHATS: Walk = {
   time: sql.raw('c.last_message_at'),
@@ -326,9 +377,7 @@ const WALK_PARTICIPANTS: Walk = {
   time: sql.raw('cp.last_message_at'),
   id: sql.raw('cp.chat_id'),
   workspace: sql.raw('cp.workspace_id'),
-  from: sql.raw(
-    'chat_participants cp left join chats c on c.id = cp.chat_id left join chat_assignments a on a.chat_id = cp.chat_id',
-  ),
+  from: sql.raw('chat_participants cp left join chat_assignments a on a.chat_id = cp.chat_id'),
 };
 
 /** One branch's top-N, from its own index. */
@@ -342,9 +391,7 @@ function branchQuery(
   const b = term.branch;
   const filters = filterConditions(p, filter);
   const walk =
-    b.kind === 'assignee_user' ||
-    b.kind === 'assignee_team' ||
-    (b.kind === 'workspace' && filters.length > 0)
+    b.kind === 'assignee_user' || b.kind === 'assignee_team' || b.kind === 'workspace'
       ? WALK_ASSIGNMENTS
       : b.kind === 'participant'
         ? WALK_PARTICIPANTS
@@ -360,12 +407,14 @@ function branchQuery(
   const topN = (keyCondition: RawBuilder<unknown>) =>
     sql`select ${walk.id} as id, ${walk.time} as last_message_at from ${walk.from}
         where ${keyCondition} and ${where}
-        order by ${walk.time} desc, ${walk.id} desc limit ${take}`;
-  // Several keys: one indexed top-N per key, merged (a LATERAL join), instead of one scan.
+        order by ${walk.time} desc, ${walk.id} desc limit ${rowCount(take)}`;
+  // Several keys: one indexed top-N per key, merged (a LATERAL join), instead of one scan. The
+  // keys are one parameter each, so the planner knows how many (see `anyOf`).
   const perKey = (keys: readonly string[], column: RawBuilder<unknown>) =>
     keys.length === 1
       ? topN(sql`${column} = ${keys[0]}`)
-      : sql`select t.id, t.last_message_at from unnest(${[...keys]}::text[]) as k(key)
+      : sql`select t.id, t.last_message_at
+            from (values ${sql.join(keys.map((key) => sql`(${key}::text)`))}) as k(key)
             cross join lateral (${topN(sql`${column} = k.key`)}) as t`;
   switch (b.kind) {
     case 'assignee_user':
@@ -378,8 +427,8 @@ function branchQuery(
     case 'channel_owner_team': {
       const ownerCondition =
         b.kind === 'channel_owner_user'
-          ? sql`ca.owner_user_id = any(${[...b.userIds]}::text[])`
-          : sql`ca.owner_team_id = any(${[...b.teamIds]}::text[])`;
+          ? anyOf(sql`ca.owner_user_id`, b.userIds)
+          : anyOf(sql`ca.owner_team_id`, b.teamIds);
       return sql`select t.id, t.last_message_at from channel_accounts ca
                  cross join lateral (${topN(sql`c.channel_id = ca.id`)}) as t
                  where ca.workspace_id = ${p.workspaceId} and ${ownerCondition}`;
