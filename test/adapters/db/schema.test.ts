@@ -354,7 +354,9 @@ describe('schema invariants', () => {
     }
     // The walk over the workspace's newest chats decides each one from the index alone, and
     // the per-key top-N test their tenancy from theirs.
-    expect(byName.get('chat_assignments_recent')).toContain('INCLUDE (channel_id, user_id, team_id)');
+    expect(byName.get('chat_assignments_recent')).toContain(
+      'INCLUDE (channel_id, user_id, team_id)',
+    );
     for (const name of [
       'chat_assignments_user_recent',
       'chat_assignments_team_recent',

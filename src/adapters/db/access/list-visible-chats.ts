@@ -244,8 +244,7 @@ function filterConditions(p: Principal, filter: ChatListFilter): RawBuilder<unkn
   if (a?.type === 'me') out.push(sql`a.user_id = ${p.userId}`);
   if (a?.type === 'user') out.push(sql`a.user_id = ${a.userId}`);
   if (a?.type === 'unassigned') out.push(sql`a.user_id is null and a.team_id is null`);
-  if (filter.assigneeTeamIds)
-    out.push(anyOf(sql`a.team_id`, filter.assigneeTeamIds));
+  if (filter.assigneeTeamIds) out.push(anyOf(sql`a.team_id`, filter.assigneeTeamIds));
   return out;
 }
 
@@ -259,7 +258,8 @@ function filterConditions(p: Principal, filter: ChatListFilter): RawBuilder<unkn
 export function visibleCondition(p: Principal): RawBuilder<boolean> {
   const plan = planFor(p, 'chat.view');
   if (plan.terms.length === 0) return sql<boolean>`false`;
-  if (plan.flat) return sql<boolean>`(a.workspace_id = ${p.workspaceId} and ${flatCondition(plan.flat, p.workspaceId)})`;
+  if (plan.flat)
+    return sql<boolean>`(a.workspace_id = ${p.workspaceId} and ${flatCondition(plan.flat, p.workspaceId)})`;
   return sql<boolean>`(a.workspace_id = ${p.workspaceId} and (${sql.join(
     plan.terms.map((term) =>
       term.alsoOneOf
