@@ -147,9 +147,12 @@ export function walkedChatsQuery(
   )
     return undefined;
   const cursor = input.cursor ? decodeCursor(input.cursor) : undefined;
-  // The inner limit caps the walk; the outer one stops it as soon as the page is full.
-  return pageOf(sql`
-    select a.chat_id as id, a.last_message_at from (
+  // The inner limit caps the walk; the outer one stops it as soon as the page is full. The
+  // walk's index carries each chat's assignee, so the page needs no second look at
+  // chat_assignments.
+  return pageOf(
+    sql`
+    select a.chat_id as id, a.last_message_at, a.user_id, a.team_id from (
       select a.chat_id, a.workspace_id, a.channel_id, a.user_id, a.team_id, a.last_message_at
       from chat_assignments a
       where a.workspace_id = ${p.workspaceId}
@@ -159,7 +162,9 @@ export function walkedChatsQuery(
     ) as a
     where ${visibleCondition(p)}
     order by a.last_message_at desc, a.chat_id desc
-    limit ${rowCount(input.limit + 1)}`);
+    limit ${rowCount(input.limit + 1)}`,
+    { withAssignee: true },
+  );
 }
 
 /**
@@ -174,17 +179,25 @@ function rowCount(n: number): RawBuilder<unknown> {
   return sql.lit(n);
 }
 
-/** A page's rows, from a query that yields the page's (id, last_message_at) in order. */
-function pageOf(page: RawBuilder<unknown>): RawBuilder<ListRow> {
+/**
+ * A page's rows, from a query that yields the page's (id, last_message_at) in order — and, with
+ * `withAssignee`, each chat's assignee as `user_id` and `team_id`, read in the same snapshot
+ * (otherwise they are looked up by key).
+ */
+function pageOf(
+  page: RawBuilder<unknown>,
+  { withAssignee = false }: { withAssignee?: boolean } = {},
+): RawBuilder<ListRow> {
+  const a = withAssignee ? sql.raw('page') : sql.raw('a');
   return sql<ListRow>`${sql.raw(PREPARED)}
     with page as (${page})
     select c.id, c.channel_id, c.external_id, c.contact_id,
            ct.name as contact_name, ct.phone as contact_phone, ct.email as contact_email,
-           a.user_id as assignee_user_id, a.team_id as assignee_team_id,
+           ${a}.user_id as assignee_user_id, ${a}.team_id as assignee_team_id,
            c.last_message_at, c.last_message_preview,
            to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
     from page join chats c on c.id = page.id
-    join chat_assignments a on a.chat_id = c.id
+    ${withAssignee ? sql`` : sql`join chat_assignments a on a.chat_id = c.id`}
     join contacts ct on ct.id = c.contact_id
     order by c.last_message_at desc, c.id desc
   `;
@@ -320,7 +333,19 @@ function anyOf(column: RawBuilder<unknown>, ids: readonly string[]): RawBuilder<
   if (ids.length === 0) return sql`false`;
   return ids.length <= 8
     ? sql`${column} in (${sql.join(ids.map((id) => sql`${id}`))})`
-    : sql`${column} in (select unnest(${[...ids]}::text[]))`;
+    : sql`${column} in (select ${idRows(ids)})`;
+}
+
+/**
+ * A long id list as rows, sent as one comma-joined text the server splits. As a `text[]`
+ * parameter, 437 ids cost ~0.1 ms per call to encode and parse (measured: a broad scope's walk
+ * sends its member list two or three times, against ~0.6 ms for the walk itself). This server's
+ * ids (`newId`) hold no comma; a list where one does goes as an array.
+ */
+function idRows(ids: readonly string[]): RawBuilder<unknown> {
+  return ids.length < 2 || ids.some((id) => id.includes(','))
+    ? sql`unnest(${[...ids]}::text[])`
+    : sql`unnest(string_to_array(${ids.join(',')}::text, ','))`;
 }
 
 /**

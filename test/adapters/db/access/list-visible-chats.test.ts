@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accessFactsSource,
+  loadChatFacts,
   loadWorkspaceAccess,
 } from '../../../../src/adapters/db/access/load-access.js';
 import {
@@ -10,7 +11,12 @@ import {
   listVisibleChats,
   visibleChatsQuery,
 } from '../../../../src/adapters/db/access/list-visible-chats.js';
-import { buildPrincipal, explainAccess, listAudience } from '../../../../src/core/access/index.js';
+import {
+  allows,
+  buildPrincipal,
+  explainAccess,
+  listAudience,
+} from '../../../../src/core/access/index.js';
 import { AppError } from '../../../../src/core/errors.js';
 import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 
@@ -106,6 +112,57 @@ describe('the chat list query', () => {
       where c.workspace_id = 'ws' and (ca.owner_user_id in (select user_id from team_members where team_id = 'sales')
         or a.user_id in (select user_id from team_members where team_id = 'sales'))`.execute(t.db);
     expect(seen.size).toBe(Number(rows[0]?.n));
+  });
+
+  it('lists a broad scope exactly, walked or per branch, whatever its ids hold (commas, quotes)', async () => {
+    // A team of 12 whose user, team and account ids hold commas and quotes: the scope's long id
+    // lists go to the server as one joined text unless an id holds a comma.
+    await sql`
+      insert into workspaces (id, organization_id, name, integration_secret) values ('ws3', 'org', 'W3', 's');
+      insert into users (id, email, name) select 'v,"' || g, 'v' || g || '@t.test', 'V ' || g from generate_series(1, 14) g;
+      insert into memberships (workspace_id, user_id, role)
+        select 'ws3', 'v,"' || g, case when g = 1 then 'teammate' else 'agent' end from generate_series(1, 14) g;
+      insert into teams (id, workspace_id, name) values ('t,3', 'ws3', 'T');
+      insert into team_members (workspace_id, team_id, user_id) select 'ws3', 't,3', 'v,"' || g from generate_series(1, 12) g;
+      insert into channel_accounts (id, workspace_id, type, name, owner_type, owner_user_id, status)
+        select 'a,' || g, 'ws3', 'webhook', 'a' || g, 'user', 'v,"' || g, 'active' from generate_series(1, 14) g;
+      insert into contacts (id, workspace_id, name) select 'k' || g, 'ws3', 'K ' || g from generate_series(1, 300) g;
+      insert into chats (id, workspace_id, channel_id, external_id, contact_id, last_message_at)
+        select 'x' || lpad(g::text, 4, '0'), 'ws3', 'a,' || (1 + g % 14), 'e' || g, 'k' || g,
+               timestamptz '2026-02-01' + (g * 7 % 300) * interval '1 minute'
+        from generate_series(1, 300) g;
+      update chat_assignments a set user_id = 'v,"' || (1 + g % 14)
+        from generate_series(1, 300, 4) g where a.chat_id = 'x' || lpad(g::text, 4, '0');
+    `.execute(t.db);
+    const facts = await loadWorkspaceAccess(t.db, 'ws3');
+    const teammate = buildPrincipal(facts, 'v,"1');
+    if (!teammate) throw new Error('no member');
+    const chats = await loadChatFacts(
+      t.db,
+      'ws3',
+      Array.from({ length: 300 }, (_, i) => `x${String(i + 1).padStart(4, '0')}`),
+    );
+    const expected = chats.filter((c) => allows(teammate, 'chat.view', c));
+    expect(expected.length).toBeGreaterThan(100);
+    expect(expected.length).toBeLessThan(300);
+    const byId = new Map(chats.map((c) => [c.id, c]));
+    for (const tuning of [
+      { manyKeys: 0, walkRows: 5_000 },
+      { manyKeys: 1_000, walkRows: 5_000 },
+    ]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await listVisibleChats(t.db, teammate, { limit: 40, cursor }, tuning);
+        for (const item of page.items) {
+          seen.push(item.id);
+          // The walk carries the assignee from its index; it must be the chat's.
+          expect(item.assignee).toEqual(byId.get(item.id)?.assignee);
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen.sort(), JSON.stringify(tuning)).toEqual(expected.map((c) => c.id).sort());
+    }
   });
 
   it('refuses a cursor it did not issue with invalid_input', async () => {
