@@ -20,7 +20,15 @@ export interface DatabaseOptions {
   /** Sets `search_path`, so a test can own a schema of a shared database. */
   schema?: string;
   applicationName?: string;
+  /**
+   * Prepared statements kept per connection (least recently used ones are deallocated). List
+   * statements differ in their page size and key counts, so without a bound a long-lived
+   * connection would keep a plan for every shape it ever ran.
+   */
+  maxPreparedStatements?: number;
 }
+
+const DEFAULT_MAX_PREPARED = 200;
 
 export function createDatabase(options: DatabaseOptions): { db: Database; pool: pg.Pool } {
   const pool = new pg.Pool({
@@ -31,7 +39,10 @@ export function createDatabase(options: DatabaseOptions): { db: Database; pool: 
   });
   // An idle client that loses its server emits here; without a listener Node would crash.
   pool.on('error', () => undefined);
-  pool.on('connect', preparedStatements);
+  const maxPrepared = options.maxPreparedStatements ?? DEFAULT_MAX_PREPARED;
+  if (!Number.isSafeInteger(maxPrepared) || maxPrepared < 1)
+    throw new Error(`maxPreparedStatements must be a positive integer, not ${maxPrepared}`);
+  pool.on('connect', (client) => preparedStatements(client, maxPrepared));
   return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
@@ -54,16 +65,28 @@ export const PREPARED = '/* prepared */ ';
  *   loop of 51-row queries kept ~3.5 MB alive at every young-generation collection, which then
  *   took ~6 ms each (one in every ~100 calls: the list's p99). Through the callback form the
  *   same loop keeps ~15 KB and collections take ~0.3 ms.
+ * - At most `max` statements stay prepared: naming one more deallocates the least recently used
+ *   (see `forgetStatement`).
  *
  * Anything else (a callback, a query object such as a cursor) goes to pg unchanged.
  */
-function preparedStatements(client: pg.PoolClient): void {
+function preparedStatements(client: pg.PoolClient, max: number): void {
+  // Text → name, least recently used first (a Map iterates in insertion order).
   const named = new Map<string, string>();
   const original = client.query.bind(client) as (...args: unknown[]) => unknown;
   const nameOf = (text: string) => {
     let name = named.get(text);
-    if (!name)
-      named.set(text, (name = `sb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+    if (name) {
+      named.delete(text);
+      named.set(text, name);
+      return name;
+    }
+    named.set(text, (name = `sb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+    while (named.size > max) {
+      const [oldestText, oldestName] = named.entries().next().value as [string, string];
+      named.delete(oldestText);
+      forgetStatement(client, original, oldestName, () => named.set(oldestText, oldestName));
+    }
     return name;
   };
   client.query = ((...args: unknown[]) => {
@@ -79,6 +102,36 @@ function preparedStatements(client: pg.PoolClient): void {
       );
     });
   }) as typeof client.query;
+}
+
+/** What pg keeps of the statements it has prepared on a connection (not part of its typings). */
+interface ParsedStatements {
+  connection?: {
+    parsedStatements?: Record<string, string>;
+    submittedNamedStatements?: Record<string, string>;
+  };
+}
+
+/**
+ * Deallocates a prepared statement and makes pg forget it, so that the next use of the text
+ * prepares it again. Queued before the query that named one too many, on the same connection,
+ * so nothing runs in between. When the server refuses (a transaction already failed), pg's
+ * record stays as it is and `keep` puts the name back: the statement still exists.
+ */
+function forgetStatement(
+  client: pg.PoolClient,
+  query: (...args: unknown[]) => unknown,
+  name: string,
+  keep: () => void,
+): void {
+  const parsed = (client as unknown as ParsedStatements).connection?.parsedStatements;
+  if (!parsed || parsed[name] === undefined) return;
+  query(`DEALLOCATE ${name}`, (error: Error | null) => {
+    if (error) return keep();
+    delete parsed[name];
+    const submitted = (client as unknown as ParsedStatements).connection?.submittedNamedStatements;
+    if (submitted) delete submitted[name];
+  });
 }
 
 /** Brings the schema to the newest migration. Safe to run from several processes at once. */

@@ -43,6 +43,56 @@ describe('pooled connections', () => {
     expect((await sql<{ n: number }>`select 2 as n`.execute(db)).rows).toEqual([{ n: 2 }]);
   });
 
+  it('keeps at most maxPreparedStatements per connection, least recently used out first', async () => {
+    const small = createDatabase({ url: test.url, maxConnections: 1, maxPreparedStatements: 3 });
+    try {
+      const marked = (k: number) =>
+        sql<{ n: number }>`${sql.raw(PREPARED)}select ${k}::int + ${sql.lit(k * 1000)} as n`;
+      const run = async (k: number) => (await marked(k).execute(small.db)).rows[0]?.n;
+      const preparedTexts = async () =>
+        (
+          await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
+            small.db,
+          )
+        ).rows
+          .map((r) => /\+ (\d+) as n/.exec(r.statement)?.[1])
+          .sort();
+      for (const k of [1, 2, 3]) expect(await run(k)).toBe(k + k * 1000);
+      expect(await run(1)).toBe(1001); // 1 is now the most recently used
+      expect(await run(4)).toBe(4004); // evicts 2
+      expect(await preparedTexts()).toEqual(['1000', '3000', '4000']);
+      // An evicted statement is prepared again when it comes back.
+      expect(await run(2)).toBe(2002);
+      expect(await preparedTexts()).toEqual(['1000', '2000', '4000']);
+
+      // Deallocation inside a transaction that is rolled back stays done.
+      await expect(
+        small.db.transaction().execute(async (trx) => {
+          expect((await marked(5).execute(trx)).rows[0]?.n).toBe(5005);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await preparedTexts()).toEqual(['2000', '4000', '5000']);
+      expect(await run(1)).toBe(1001);
+
+      // In a failed transaction the server refuses the deallocation: the statement stays, and
+      // pg still knows it is prepared, so using it later does not try to prepare it twice.
+      await expect(
+        small.db.transaction().execute(async (trx) => {
+          await expect(sql`select 1 / ${0}::int`.execute(trx)).rejects.toMatchObject({
+            code: '22012',
+          });
+          await expect(marked(6).execute(trx)).rejects.toMatchObject({ code: '25P02' });
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      for (const k of [2, 4, 5, 6, 1]) expect(await run(k)).toBe(k + k * 1000);
+      expect((await preparedTexts()).length).toBeLessThanOrEqual(3);
+    } finally {
+      await small.db.destroy();
+    }
+  });
+
   it('passes callbacks and query objects through to pg', async () => {
     const client = await pool.connect();
     try {
