@@ -14,9 +14,9 @@
  *   with custom functions for set membership. The subject's attributes are the plan's branches
  *   grouped into sets, so the matcher decides exactly what the plan decides. The request's object
  *   is the same flat chat CASL gets.
- * - Typed arrays: the in-process limit. Chats are columns of indices (a CSR for participants),
- *   and each principal is a bit mask per user and per team index, so a check is a handful of
- *   array loads and bit operations.
+ * - Typed arrays: the in-process limit. Each chat is one 32-bit word of keys (its account's
+ *   owner, its assignee, its workspace; a CSR for the few chats with participants), and each
+ *   principal one table of bits per key, so a check is three array loads and bit operations.
  *
  * Everything a decider needs (principals, abilities, subjects, compiled masks) is built before
  * timing, all four are checked to agree on a large sample first, and each is then timed in a
@@ -256,30 +256,30 @@ async function casbinEnforcer(): Promise<Enforcer> {
 // ---------------------------------------------------------------------------------------------
 // Typed arrays
 
-/** Chats as columns of indices; "none" is the last index (`userCount`, `teamCount`). */
-export interface ChatColumns {
-  workspace: Int32Array;
-  assigneeUser: Int32Array;
-  assigneeTeam: Int32Array;
-  ownerUser: Int32Array;
-  ownerTeam: Int32Array;
-  /** CSR: chat c's participants are participantUser[participantStart[c] .. participantStart[c+1]). */
+/**
+ * Chats packed one 32-bit word each: the account owner's key (bits 0–10), the assignee's key
+ * (11–21), the workspace's index (22–30) and whether anyone takes part (31). A key is 0 for "no
+ * one" (unassigned, an account of the workspace itself), then one per user, then one per team;
+ * participants are a CSR read only for chats whose bit 31 is set.
+ */
+export interface PackedChats {
+  words: Uint32Array;
+  /** Chat c's participants are participantKey[participantStart[c] .. participantStart[c+1]). */
   participantStart: Int32Array;
-  participantUser: Int32Array;
+  participantKey: Uint16Array;
 }
 
 /**
- * A principal as masks. Bit layout of `userBits`/`teamBits`: for each relation (assignee at
- * bit 0, channel owner at 3, participant at 6) one bit per plan group (scope, narrowed, filter).
+ * A principal as one table over keys. Bit layout: for each relation (assignee at bit 0, account
+ * owner at 3, participant at 6) one bit per plan group (scope, narrowed, filter).
  */
 export interface CompiledPrincipal {
   /** -1: suspended or revoked, matches no chat. */
   workspace: number;
   /** Groups that contain the workspace branch. */
   constantGroups: number;
-  userBits: Uint16Array;
-  teamBits: Uint16Array;
-  columns: ChatColumns;
+  keyBits: Uint16Array;
+  chats: PackedChats;
 }
 
 const ASSIGNEE = 0;
@@ -290,117 +290,124 @@ const OWNER_MASK = 0b111 << OWNER;
 const PARTICIPANT_MASK = 0b111 << PARTICIPANT;
 const SCOPE = 1;
 const NARROWED_AND_FILTER = 0b110;
+const KEY_BITS = 11;
+const KEY_MASK = (1 << KEY_BITS) - 1;
+const WORKSPACE_SHIFT = 2 * KEY_BITS;
+const WORKSPACE_MASK = 0x1ff;
+const HAS_PARTICIPANTS = 0x80000000;
 
-/** Dense indices for ids, with a sentinel "none" appended once the ids are all known. */
-class Interner {
-  readonly indexOf = new Map<string, number>();
-  add(id: string): number {
-    let index = this.indexOf.get(id);
-    if (index === undefined) this.indexOf.set(id, (index = this.indexOf.size));
-    return index;
+/** Dense keys for users and teams (0 is "no one"), and indices for workspaces. */
+class Keys {
+  readonly users = new Map<string, number>();
+  readonly teams = new Map<string, number>();
+  readonly workspaces = new Map<string, number>();
+  private next = 1;
+  addUser(id: string): void {
+    if (!this.users.has(id)) this.users.set(id, this.next++);
+  }
+  addTeam(id: string): void {
+    if (!this.teams.has(id)) this.teams.set(id, this.next++);
+  }
+  get size(): number {
+    return this.next;
+  }
+  of(ref: { type: string; userId?: string; teamId?: string } | null): number {
+    if (ref?.type === 'user') return this.users.get(ref.userId ?? '') ?? 0;
+    if (ref?.type === 'team') return this.teams.get(ref.teamId ?? '') ?? 0;
+    return 0;
   }
 }
 
 interface TypedIndex {
-  users: Interner;
-  teams: Interner;
-  workspaces: Interner;
-  columns: ChatColumns;
+  keys: Keys;
+  chats: PackedChats;
 }
 
-function buildColumns(world: BenchWorld): TypedIndex {
-  const users = new Interner();
-  const teams = new Interner();
-  const workspaces = new Interner();
-  for (const m of world.facts.members) users.add(m.userId);
-  for (const t of world.facts.teams) teams.add(t.id);
+function packChats(world: BenchWorld): TypedIndex {
+  const keys = new Keys();
+  for (const m of world.facts.members) keys.addUser(m.userId);
+  for (const t of world.facts.teams) keys.addTeam(t.id);
   const chats = world.chats;
-  // Ids a chat mentions but the facts do not (none in the generated world) still get an index.
+  // Ids a chat mentions but the facts do not (none in the generated world) still get a key.
   let participantCount = 0;
   for (const chat of chats) {
-    workspaces.add(chat.workspaceId);
-    if (chat.assignee?.type === 'user') users.add(chat.assignee.userId);
-    if (chat.assignee?.type === 'team') teams.add(chat.assignee.teamId);
-    if (chat.channelOwner.type === 'user') users.add(chat.channelOwner.userId);
-    if (chat.channelOwner.type === 'team') teams.add(chat.channelOwner.teamId);
-    for (const u of chat.participantIds) users.add(u);
+    if (!keys.workspaces.has(chat.workspaceId))
+      keys.workspaces.set(chat.workspaceId, keys.workspaces.size);
+    if (chat.assignee?.type === 'user') keys.addUser(chat.assignee.userId);
+    if (chat.assignee?.type === 'team') keys.addTeam(chat.assignee.teamId);
+    if (chat.channelOwner.type === 'user') keys.addUser(chat.channelOwner.userId);
+    if (chat.channelOwner.type === 'team') keys.addTeam(chat.channelOwner.teamId);
+    for (const u of chat.participantIds) keys.addUser(u);
     participantCount += chat.participantIds.length;
   }
-  const noUser = users.indexOf.size;
-  const noTeam = teams.indexOf.size;
-  const userIndex = (id: string) => users.indexOf.get(id) ?? noUser;
-  const teamIndex = (id: string) => teams.indexOf.get(id) ?? noTeam;
+  if (keys.size > KEY_MASK + 1 || keys.workspaces.size > WORKSPACE_MASK + 1)
+    throw new Error('too many users, teams or workspaces for the packed layout');
   const n = chats.length;
-  const columns: ChatColumns = {
-    workspace: new Int32Array(n),
-    assigneeUser: new Int32Array(n),
-    assigneeTeam: new Int32Array(n),
-    ownerUser: new Int32Array(n),
-    ownerTeam: new Int32Array(n),
+  const packed: PackedChats = {
+    words: new Uint32Array(n),
     participantStart: new Int32Array(n + 1),
-    participantUser: new Int32Array(participantCount),
+    participantKey: new Uint16Array(participantCount),
   };
   let next = 0;
   for (let c = 0; c < n; c++) {
     const chat = chats[c] as BenchChat;
-    const { assignee, channelOwner } = chat;
-    columns.workspace[c] = workspaces.indexOf.get(chat.workspaceId) ?? -1;
-    columns.assigneeUser[c] = assignee?.type === 'user' ? userIndex(assignee.userId) : noUser;
-    columns.assigneeTeam[c] = assignee?.type === 'team' ? teamIndex(assignee.teamId) : noTeam;
-    columns.ownerUser[c] = channelOwner.type === 'user' ? userIndex(channelOwner.userId) : noUser;
-    columns.ownerTeam[c] = channelOwner.type === 'team' ? teamIndex(channelOwner.teamId) : noTeam;
-    columns.participantStart[c] = next;
-    for (const u of chat.participantIds) columns.participantUser[next++] = userIndex(u);
+    const workspace = keys.workspaces.get(chat.workspaceId) ?? 0;
+    packed.words[c] =
+      (keys.of(chat.channelOwner) |
+        (keys.of(chat.assignee) << KEY_BITS) |
+        (workspace << WORKSPACE_SHIFT) |
+        (chat.participantIds.length > 0 ? HAS_PARTICIPANTS : 0)) >>>
+      0;
+    packed.participantStart[c] = next;
+    for (const u of chat.participantIds) packed.participantKey[next++] = keys.users.get(u) ?? 0;
   }
-  columns.participantStart[n] = next;
-  return { users, teams, workspaces, columns };
+  packed.participantStart[n] = next;
+  return { keys, chats: packed };
 }
 
 function compilePrincipal(p: Principal, index: TypedIndex): CompiledPrincipal {
   const plan = planFor(p, ACTION);
   const grouped = groupPlan(plan, p.userId);
-  // One more slot than ids: the "none" sentinel, whose bits stay 0.
-  const userBits = new Uint16Array(index.users.indexOf.size + 1);
-  const teamBits = new Uint16Array(index.teams.indexOf.size + 1);
+  const keyBits = new Uint16Array(index.keys.size);
   let constantGroups = 0;
-  const mark = (bits: Uint16Array, ids: Interner, id: string, bit: number) => {
-    const i = ids.indexOf.get(id);
-    if (i !== undefined) bits[i] = (bits[i] ?? 0) | (1 << bit);
+  const mark = (key: number | undefined, bit: number) => {
+    // Key 0 ("no one") never matches a branch.
+    if (key) keyBits[key] = (keyBits[key] ?? 0) | (1 << bit);
   };
+  const { users, teams } = index.keys;
   const groups = [grouped.scope, grouped.narrowed, grouped.filter];
   groups.forEach((branches, group) => {
     for (const b of branches) {
       if (b.kind === 'workspace') constantGroups |= 1 << group;
-      else if (b.kind === 'participant') mark(userBits, index.users, b.userId, PARTICIPANT + group);
+      else if (b.kind === 'participant') mark(users.get(b.userId), PARTICIPANT + group);
       else if (b.kind === 'assignee_user')
-        for (const u of b.userIds) mark(userBits, index.users, u, ASSIGNEE + group);
+        for (const u of b.userIds) mark(users.get(u), ASSIGNEE + group);
       else if (b.kind === 'assignee_team')
-        for (const t of b.teamIds) mark(teamBits, index.teams, t, ASSIGNEE + group);
+        for (const t of b.teamIds) mark(teams.get(t), ASSIGNEE + group);
       else if (b.kind === 'channel_owner_user')
-        for (const u of b.userIds) mark(userBits, index.users, u, OWNER + group);
-      else for (const t of b.teamIds) mark(teamBits, index.teams, t, OWNER + group);
+        for (const u of b.userIds) mark(users.get(u), OWNER + group);
+      else for (const t of b.teamIds) mark(teams.get(t), OWNER + group);
     }
   });
   const workspace =
-    p.status === 'active' ? (index.workspaces.indexOf.get(plan.workspaceId) ?? -2) : -1;
-  return { workspace, constantGroups, userBits, teamBits, columns: index.columns };
+    p.status === 'active' ? (index.keys.workspaces.get(plan.workspaceId) ?? -2) : -1;
+  return { workspace, constantGroups, keyBits, chats: index.chats };
 }
 
-/** The hand-written limit: a few loads and bit operations per check. */
+/** The hand-written limit: one word of the chat and two entries of the principal's table. */
 export function typedAllows(p: CompiledPrincipal, chat: number): boolean {
-  const columns = p.columns;
-  if (columns.workspace[chat] !== p.workspace) return false;
-  const users = p.userBits;
-  const teams = p.teamBits;
+  const word = p.chats.words[chat] ?? 0;
+  if (((word >>> WORKSPACE_SHIFT) & WORKSPACE_MASK) !== p.workspace) return false;
+  const table = p.keyBits;
   let bits =
-    (((users[columns.assigneeUser[chat] ?? 0] ?? 0) |
-      (teams[columns.assigneeTeam[chat] ?? 0] ?? 0)) &
-      ASSIGNEE_MASK) |
-    (((users[columns.ownerUser[chat] ?? 0] ?? 0) | (teams[columns.ownerTeam[chat] ?? 0] ?? 0)) &
-      OWNER_MASK);
-  const end = columns.participantStart[chat + 1] ?? 0;
-  for (let i = columns.participantStart[chat] ?? 0; i < end; i++)
-    bits |= (users[columns.participantUser[i] ?? 0] ?? 0) & PARTICIPANT_MASK;
+    ((table[word & KEY_MASK] ?? 0) & OWNER_MASK) |
+    ((table[(word >>> KEY_BITS) & KEY_MASK] ?? 0) & ASSIGNEE_MASK);
+  if (word & HAS_PARTICIPANTS) {
+    const { participantStart, participantKey } = p.chats;
+    const end = participantStart[chat + 1] ?? 0;
+    for (let i = participantStart[chat] ?? 0; i < end; i++)
+      bits |= (table[participantKey[i] ?? 0] ?? 0) & PARTICIPANT_MASK;
+  }
   const groups =
     p.constantGroups | (bits & 0b111) | ((bits >> OWNER) & 0b111) | (bits >> PARTICIPANT);
   return (groups & SCOPE) !== 0 || (groups & NARROWED_AND_FILTER) === NARROWED_AND_FILTER;
@@ -506,21 +513,15 @@ export async function checkWorkload(
   const enforcer = await casbinEnforcer();
   const casbinSubjects = principals.map(casbinSubject);
 
-  const typedIndex = buildColumns(world);
+  const typedIndex = packChats(world);
   const compiled = principals.map((p) => compilePrincipal(p, typedIndex));
-  const { columns } = typedIndex;
-  const columnBytes = [
-    columns.workspace,
-    columns.assigneeUser,
-    columns.assigneeTeam,
-    columns.ownerUser,
-    columns.ownerTeam,
-    columns.participantStart,
-    columns.participantUser,
-  ].reduce((sum, column) => sum + column.byteLength, 0);
+  const packed = typedIndex.chats;
+  const columnBytes = [packed.words, packed.participantStart, packed.participantKey].reduce(
+    (sum, column) => sum + column.byteLength,
+    0,
+  );
   const principalBytes =
-    compiled.reduce((sum, c) => sum + c.userBits.byteLength + c.teamBits.byteLength, 0) /
-    compiled.length;
+    compiled.reduce((sum, c) => sum + c.keyBits.byteLength, 0) / compiled.length;
 
   const principalAt = (u: number) => principals[u] as Principal;
   const deciders: Record<string, { one: (u: number, c: number) => boolean; run: ChunkRunner }> = {
@@ -682,7 +683,7 @@ export async function checkWorkload(
       });
   rows.push(
     {
-      workload: 'check memory — typed-array chat columns',
+      workload: 'check memory — typed-array packed chats',
       figure: 'bytes/chat',
       value: columnBytes / chats.length,
       target: '—',
