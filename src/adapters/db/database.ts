@@ -4,7 +4,9 @@ import {
   NO_MIGRATIONS,
   PostgresDialect,
   sql,
+  type Compilable,
   type MigrationResultSet,
+  type Transaction,
 } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -52,6 +54,20 @@ export function createDatabase(options: DatabaseOptions): { db: Database; pool: 
  * (the chat list: a union of per-branch queries over arrays of hundreds of ids).
  */
 export const PREPARED = '/* prepared */ ';
+
+/**
+ * Runs a Kysely query builder's query as a named prepared statement (see `PREPARED`): for the
+ * small queries every request makes (token, access version, chat facts), which PostgreSQL would
+ * otherwise parse and plan on every call.
+ */
+export async function executePrepared<R>(
+  db: Kysely<DB> | Transaction<DB>,
+  query: Compilable<R>,
+): Promise<R[]> {
+  const compiled = query.compile();
+  const { rows } = await db.executeQuery<R>({ ...compiled, sql: PREPARED + compiled.sql });
+  return rows;
+}
 
 /**
  * Wraps each pooled connection's `query` for the queries Kysely sends (text and values, no

@@ -1,7 +1,7 @@
 import type { IngestPipeline } from '../db/ingest-pipeline.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../../core/events/events.js';
-import type { Database } from '../db/database.js';
+import { executePrepared, type Database } from '../db/database.js';
 import { AppError } from '../../core/errors.js';
 import { hashToken, sameSecret } from '../../core/tokens.js';
 import {
@@ -69,13 +69,15 @@ export async function authenticate(
   request: FastifyRequest,
 ): Promise<AuthenticatedUser> {
   const token = bearer(request);
-  const row = await deps.db
-    .selectFrom('api_tokens as t')
-    .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['u.id', 'u.email', 'u.name'])
-    .where('t.token_hash', '=', hashToken(token))
-    .where('t.revoked_at', 'is', null)
-    .executeTakeFirst();
+  const [row] = await executePrepared(
+    deps.db,
+    deps.db
+      .selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .select(['u.id', 'u.email', 'u.name'])
+      .where('t.token_hash', '=', hashToken(token))
+      .where('t.revoked_at', 'is', null),
+  );
   if (!row) throw new AppError('unauthorized', 'unknown or revoked token');
   return row;
 }

@@ -1,5 +1,5 @@
 import type { AccessFactsSource, WorkspaceAccessFacts } from '../../../core/access/index.js';
-import type { Database } from '../database.js';
+import { executePrepared, type Database } from '../database.js';
 import { loadChatFacts, loadWorkspaceAccess } from './load-access.js';
 
 interface Entry {
@@ -31,11 +31,10 @@ export class WorkspaceAccessCache implements AccessFactsSource {
   ) {}
 
   async workspaceAccess(workspaceId: string): Promise<WorkspaceAccessFacts> {
-    const row = await this.db
-      .selectFrom('workspaces')
-      .select('access_version')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
+    const [row] = await executePrepared(
+      this.db,
+      this.db.selectFrom('workspaces').select('access_version').where('id', '=', workspaceId),
+    );
     // No such workspace: its (empty) facts, nothing kept.
     if (!row) return loadWorkspaceAccess(this.db, workspaceId);
     const cached = this.entries.get(workspaceId);

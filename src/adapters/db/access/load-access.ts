@@ -7,7 +7,7 @@ import {
   type OwnerRef,
   type WorkspaceAccessFacts,
 } from '../../../core/access/index.js';
-import { PREPARED, type Database } from '../database.js';
+import { executePrepared, type Database } from '../database.js';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../schema.js';
 
@@ -101,13 +101,14 @@ export async function loadChatFacts(
   // One statement text for any number of chats (an array parameter, not an IN list), run as a
   // prepared statement: every chat route and event fan-out reads facts this way, and planning
   // the joins and two subqueries cost about as much as running them.
-  const compiled = chatFactsQuery(db, workspaceId)
-    .where('a.chat_id', '=', sql<string>`any(${[...chatIds]}::text[])`)
-    .compile();
-  const { rows } = await db.executeQuery<ChatFactsRow>({
-    ...compiled,
-    sql: PREPARED + compiled.sql,
-  });
+  const rows = await executePrepared(
+    db,
+    chatFactsQuery(db, workspaceId).where(
+      'a.chat_id',
+      '=',
+      sql<string>`any(${[...chatIds]}::text[])`,
+    ),
+  );
   return toChatFacts(rows);
 }
 
