@@ -44,7 +44,13 @@ export function createDatabase(options: DatabaseOptions): { db: Database; pool: 
   const maxPrepared = options.maxPreparedStatements ?? DEFAULT_MAX_PREPARED;
   if (!Number.isSafeInteger(maxPrepared) || maxPrepared < 1)
     throw new Error(`maxPreparedStatements must be a positive integer, not ${maxPrepared}`);
-  pool.on('connect', (client) => preparedStatements(client, maxPrepared));
+  pool.on('connect', (client) => {
+    // A client the pool has handed out has no error listener of pg-pool's: a connection lost
+    // then (a database restart mid-transaction) would be an uncaught 'error' event and end the
+    // process. Its queries are failed by pg itself, and the pool drops the client on release.
+    client.on('error', () => undefined);
+    preparedStatements(client, maxPrepared);
+  });
   return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, PREPARED } from '../../../src/adapters/db/database.js';
+import { cuttableProxy } from '../../support/cuttable-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 /** The wrapper `createDatabase` puts on each pooled connection's `query`. */
@@ -90,6 +91,30 @@ describe('pooled connections', () => {
       expect((await preparedTexts()).length).toBeLessThanOrEqual(3);
     } finally {
       await small.db.destroy();
+    }
+  });
+
+  it('survives losing the connection of a client it has handed out, and goes on with a new one', async () => {
+    const proxy = await cuttableProxy(test.url);
+    const cut = createDatabase({ url: proxy.url, maxConnections: 1 });
+    try {
+      await expect(
+        cut.db.connection().execute(async (connection) => {
+          expect((await sql<{ n: number }>`select 1 as n`.execute(connection)).rows).toEqual([
+            { n: 1 },
+          ]);
+          // The connection dies while this caller holds it between two queries: pg emits an
+          // 'error' on the client, which must not become an uncaught exception.
+          proxy.cut();
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          await sql`select 2`.execute(connection);
+        }),
+      ).rejects.toThrow(/terminated|not queryable|ECONNRESET/i);
+      proxy.restore();
+      expect((await sql<{ n: number }>`select 3 as n`.execute(cut.db)).rows).toEqual([{ n: 3 }]);
+    } finally {
+      await cut.db.destroy();
+      proxy.close();
     }
   });
 
