@@ -33,7 +33,9 @@ import type { Enforcer } from 'casbin';
 import {
   allows,
   buildPrincipal,
+  keyOf,
   planFor,
+  type AccessKeys,
   type ChatBranch,
   type ChatScopePlan,
   type Principal,
@@ -296,51 +298,25 @@ const WORKSPACE_SHIFT = 2 * KEY_BITS;
 const WORKSPACE_MASK = 0x1ff;
 const HAS_PARTICIPANTS = 0x80000000;
 
-/** Dense keys for users and teams (0 is "no one"), and indices for workspaces. */
-class Keys {
-  readonly users = new Map<string, number>();
-  readonly teams = new Map<string, number>();
-  readonly workspaces = new Map<string, number>();
-  private next = 1;
-  addUser(id: string): void {
-    if (!this.users.has(id)) this.users.set(id, this.next++);
-  }
-  addTeam(id: string): void {
-    if (!this.teams.has(id)) this.teams.set(id, this.next++);
-  }
-  get size(): number {
-    return this.next;
-  }
-  of(ref: { type: string; userId?: string; teamId?: string } | null): number {
-    if (ref?.type === 'user') return this.users.get(ref.userId ?? '') ?? 0;
-    if (ref?.type === 'team') return this.teams.get(ref.teamId ?? '') ?? 0;
-    return 0;
-  }
-}
-
+/**
+ * The workspace's access keys, the same `AccessKeys` Switchboard's scope tables use (0 is "no
+ * one": unassigned, HQ's account, an id the facts do not know), and an index per workspace.
+ */
 interface TypedIndex {
-  keys: Keys;
+  keys: AccessKeys;
+  workspaces: Map<string, number>;
   chats: PackedChats;
 }
 
-function packChats(world: BenchWorld): TypedIndex {
-  const keys = new Keys();
-  for (const m of world.facts.members) keys.addUser(m.userId);
-  for (const t of world.facts.teams) keys.addTeam(t.id);
+function packChats(world: BenchWorld, keys: AccessKeys): TypedIndex {
+  const workspaces = new Map<string, number>();
   const chats = world.chats;
-  // Ids a chat mentions but the facts do not (none in the generated world) still get a key.
   let participantCount = 0;
   for (const chat of chats) {
-    if (!keys.workspaces.has(chat.workspaceId))
-      keys.workspaces.set(chat.workspaceId, keys.workspaces.size);
-    if (chat.assignee?.type === 'user') keys.addUser(chat.assignee.userId);
-    if (chat.assignee?.type === 'team') keys.addTeam(chat.assignee.teamId);
-    if (chat.channelOwner.type === 'user') keys.addUser(chat.channelOwner.userId);
-    if (chat.channelOwner.type === 'team') keys.addTeam(chat.channelOwner.teamId);
-    for (const u of chat.participantIds) keys.addUser(u);
+    if (!workspaces.has(chat.workspaceId)) workspaces.set(chat.workspaceId, workspaces.size);
     participantCount += chat.participantIds.length;
   }
-  if (keys.size > KEY_MASK + 1 || keys.workspaces.size > WORKSPACE_MASK + 1)
+  if (keys.size > KEY_MASK + 1 || workspaces.size > WORKSPACE_MASK + 1)
     throw new Error('too many users, teams or workspaces for the packed layout');
   const n = chats.length;
   const packed: PackedChats = {
@@ -351,18 +327,19 @@ function packChats(world: BenchWorld): TypedIndex {
   let next = 0;
   for (let c = 0; c < n; c++) {
     const chat = chats[c] as BenchChat;
-    const workspace = keys.workspaces.get(chat.workspaceId) ?? 0;
+    const workspace = workspaces.get(chat.workspaceId) ?? 0;
     packed.words[c] =
-      (keys.of(chat.channelOwner) |
-        (keys.of(chat.assignee) << KEY_BITS) |
+      (keyOf(keys, chat.channelOwner) |
+        (keyOf(keys, chat.assignee) << KEY_BITS) |
         (workspace << WORKSPACE_SHIFT) |
         (chat.participantIds.length > 0 ? HAS_PARTICIPANTS : 0)) >>>
       0;
     packed.participantStart[c] = next;
-    for (const u of chat.participantIds) packed.participantKey[next++] = keys.users.get(u) ?? 0;
+    for (const u of chat.participantIds)
+      packed.participantKey[next++] = keyOf(keys, { type: 'user', userId: u });
   }
   packed.participantStart[n] = next;
-  return { keys, chats: packed };
+  return { keys, workspaces, chats: packed };
 }
 
 function compilePrincipal(p: Principal, index: TypedIndex): CompiledPrincipal {
@@ -389,8 +366,7 @@ function compilePrincipal(p: Principal, index: TypedIndex): CompiledPrincipal {
       else for (const t of b.teamIds) mark(teams.get(t), OWNER + group);
     }
   });
-  const workspace =
-    p.status === 'active' ? (index.keys.workspaces.get(plan.workspaceId) ?? -2) : -1;
+  const workspace = p.status === 'active' ? (index.workspaces.get(plan.workspaceId) ?? -2) : -1;
   return { workspace, constantGroups, keyBits, chats: index.chats };
 }
 
@@ -513,7 +489,7 @@ export async function checkWorkload(
   const enforcer = await casbinEnforcer();
   const casbinSubjects = principals.map(casbinSubject);
 
-  const typedIndex = packChats(world);
+  const typedIndex = packChats(world, (principals[0] as Principal).keys);
   const compiled = principals.map((p) => compilePrincipal(p, typedIndex));
   const packed = typedIndex.chats;
   const columnBytes = [packed.words, packed.participantStart, packed.participantKey].reduce(

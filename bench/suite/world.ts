@@ -151,19 +151,36 @@ export function makeBenchWorld(chatCount: number, mode: WorldMode, seed = 7): Be
   const assigneeOf = sampler(assignable.length, skewed, random);
   const collaborators = Array.from({ length: 78 }, (_, k) => userId(922 + k));
 
+  // Facts are immutable, so chats with the same assignee share one ref (as chats on one account
+  // share its owner's) and chats nobody takes part in share one empty list: a million chats
+  // are a million small objects, not four million.
+  const userRefs = new Map<string, ChatFacts['assignee']>();
+  const teamRefs = new Map<string, ChatFacts['assignee']>();
+  const userRef = (id: string) => {
+    let ref = userRefs.get(id);
+    if (!ref) userRefs.set(id, (ref = { type: 'user', userId: id }));
+    return ref;
+  };
+  const teamRef = (id: string) => {
+    let ref = teamRefs.get(id);
+    if (!ref) teamRefs.set(id, (ref = { type: 'team', teamId: id }));
+    return ref;
+  };
+  const nobody: readonly string[] = Object.freeze([]);
+
   const chats: BenchChat[] = [];
   for (let i = 0; i < chatCount; i++) {
     const channel = channels[channelOf()] ?? channels[0];
     if (!channel) throw new Error('no channels');
     const r = random();
     let assignee: ChatFacts['assignee'] = null;
-    if (r < 0.25) assignee = { type: 'user', userId: assignable[assigneeOf()] ?? userId(2) };
-    else if (r < 0.3) assignee = { type: 'team', teamId: teamId(Math.floor(random() * TEAMS)) };
+    if (r < 0.25) assignee = userRef(assignable[assigneeOf()] ?? userId(2));
+    else if (r < 0.3) assignee = teamRef(teamId(Math.floor(random() * TEAMS)));
     // In the skewed world half the collaborators take part in nothing; the rest in a few chats.
-    const participantIds: string[] = [];
+    let participantIds = nobody;
     if (random() < 0.01) {
       const c = collaborators[Math.floor(random() * collaborators.length)] ?? collaborators[0];
-      if (c && !(skewed && Number(c.slice(1)) % 2 === 0)) participantIds.push(c);
+      if (c && !(skewed && Number(c.slice(1)) % 2 === 0)) participantIds = [c];
     }
     const touchesOld =
       skewed &&

@@ -25,12 +25,15 @@ export interface CheckContext {
   route?: 'api' | 'crm_panel';
 }
 
+/** The default context, one object for every call (a check allocates nothing). */
+const noContext: CheckContext = Object.freeze({});
+
 /** "May U do A on chat C?" — the single check every route goes through. */
 export function check(
   p: Principal,
   action: ChatAction,
   chat: ChatFacts,
-  ctx: CheckContext = {},
+  ctx: CheckContext = noContext,
 ): Decision {
   const level = p.levels[action];
   const reasons: string[] = [];
@@ -215,7 +218,7 @@ export function allows(
   p: Principal,
   action: ChatAction,
   chat: ChatFacts,
-  ctx: CheckContext = {},
+  ctx: CheckContext = noContext,
 ): boolean {
   if (p.status !== 'active' || chat.workspaceId !== p.workspaceId) return false;
   if (inScope(planFor(p, action), chat)) {

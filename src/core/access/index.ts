@@ -8,6 +8,7 @@ export * from './roles.js';
 export * from './restrictions.js';
 export * from './facts.js';
 export * from './principal.js';
+export * from './keys.js';
 export * from './scope.js';
 export * from './check.js';
 export * from './redact.js';

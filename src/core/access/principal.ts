@@ -1,5 +1,6 @@
 import {
   noPermissions,
+  type ChatAction,
   permissions,
   rank,
   type Level,
@@ -9,6 +10,7 @@ import {
 import { restrictionCaps, type RestrictionKey } from './restrictions.js';
 import { builtInRoles } from './roles.js';
 import type { MemberFacts, MembershipStatus, WorkspaceAccessFacts } from './facts.js';
+import { accessKeys, type AccessKeys } from './keys.js';
 
 /** Where a permission's level came from: the role binding that decided it. */
 export interface GrantSource {
@@ -18,6 +20,15 @@ export interface GrantSource {
   via:
     { type: 'membership' } | { type: 'user' } | { type: 'team'; teamId: string; teamName: string };
 }
+
+/**
+ * Where a principal keeps its scope plans (`planFor` fills them; `unknown` here because the
+ * plan's type lives in scope.ts, which imports this file). The slots are laid out when the
+ * principal is made, one per chat action, so every principal object has the same shape and
+ * finding a plan is two property reads.
+ */
+export const PLAN_SLOTS: unique symbol = Symbol('scope plans');
+export type PlanSlots = Record<ChatAction, unknown>;
 
 /**
  * A user's effective access in one workspace, computed once from the facts and cheap to
@@ -45,6 +56,9 @@ export interface Principal {
   readonly teamMemberIds: ReadonlySet<string>;
   /** Names for explanations: teams and members of the workspace. */
   readonly names: ReadonlyMap<string, string>;
+  /** The workspace's keys, shared by every principal of the same facts (scope tables use them). */
+  readonly keys: AccessKeys;
+  readonly [PLAN_SLOTS]: PlanSlots;
 }
 
 interface Index {
@@ -55,6 +69,7 @@ interface Index {
   teamsByUser: Map<string, string[]>;
   roles: Map<string, { name: string; permissions: PermissionLevels }>;
   names: Map<string, string>;
+  keys: AccessKeys;
   members: Map<string, MemberFacts>;
   /** Principals built so far from these facts (undefined: not a member). */
   principals: Map<string, Principal | undefined>;
@@ -96,6 +111,7 @@ function indexOf(facts: WorkspaceAccessFacts): Index {
     teamsByUser,
     roles,
     names,
+    keys: accessKeys(facts),
     members,
     principals: new Map(),
   };
@@ -226,6 +242,14 @@ function makePrincipal(index: Index, userId: string): Principal | undefined {
     teamIds,
     teamMemberIds,
     names: index.names,
+    keys: index.keys,
+    [PLAN_SLOTS]: {
+      'chat.view': undefined,
+      'chat.reply': undefined,
+      'chat.assign': undefined,
+      'chat.join': undefined,
+      'chat.rate': undefined,
+    } satisfies PlanSlots,
   };
 }
 

@@ -1,6 +1,7 @@
 import { rank, type ChatAction, type Level } from './levels.js';
 import type { ChatFacts, OwnerRef } from './facts.js';
-import type { Principal } from './principal.js';
+import { bitsOf, keyOf, keyTable, KEY_BIT, type AccessKeys, type KeyTable } from './keys.js';
+import { PLAN_SLOTS, type Principal } from './principal.js';
 
 /**
  * A scope as data: the union of branches a chat may match to be in it. This one plan is what
@@ -37,7 +38,7 @@ export interface ChatScopePlan {
    * The same scope with each branch kind's keys merged into one set: what hot paths evaluate,
    * and how badges are counted. Absent for a plan whose filters do not reduce to that form.
    */
-  flat?: FlatScope;
+  flat: FlatScope | undefined;
 }
 
 /**
@@ -54,7 +55,9 @@ export interface FlatScope {
   ownerTeams: ReadonlySet<string>;
   /** Chats this user takes part in, whatever the filter. */
   participantUserId: string | undefined;
-  onlyAssignees?: { users: ReadonlySet<string>; teams: ReadonlySet<string> };
+  onlyAssignees: { users: ReadonlySet<string>; teams: ReadonlySet<string> } | undefined;
+  /** The same sets over the workspace's keys: what `inScope` reads (see `AccessKeys`). */
+  table: KeyTable;
 }
 
 const addAll = (set: Set<string>, ids: Iterable<string>) => {
@@ -67,51 +70,71 @@ const addAll = (set: Set<string>, ids: Iterable<string>) => {
  * unfiltered term lies inside the filter (what `chatScopePlan` builds for chatVisibility=team);
  * any other shape stays unflattened and is evaluated term by term.
  */
-function flatten(terms: readonly ScopeTerm[]): FlatScope | undefined {
+function flatten(terms: readonly ScopeTerm[], keys: AccessKeys): FlatScope | undefined {
   const filters = new Set(terms.flatMap((t) => (t.alsoOneOf ? [t.alsoOneOf] : [])));
   if (filters.size > 1) return undefined;
-  const flat = {
-    everything: false,
-    assigneeUsers: new Set<string>(),
-    assigneeTeams: new Set<string>(),
-    ownerUsers: new Set<string>(),
-    ownerTeams: new Set<string>(),
-    participantUserId: undefined as string | undefined,
-  };
+  let everything = false;
+  let participantUserId: string | undefined;
+  const assigneeUsers = new Set<string>();
+  const assigneeTeams = new Set<string>();
+  const ownerUsers = new Set<string>();
+  const ownerTeams = new Set<string>();
   for (const { branch: b } of terms) {
-    if (b.kind === 'workspace') flat.everything = true;
-    else if (b.kind === 'participant') flat.participantUserId = b.userId;
-    else if (b.kind === 'assignee_user') addAll(flat.assigneeUsers, b.userIds);
-    else if (b.kind === 'assignee_team') addAll(flat.assigneeTeams, b.teamIds);
-    else if (b.kind === 'channel_owner_user') addAll(flat.ownerUsers, b.userIds);
-    else addAll(flat.ownerTeams, b.teamIds);
+    if (b.kind === 'workspace') everything = true;
+    else if (b.kind === 'participant') participantUserId = b.userId;
+    else if (b.kind === 'assignee_user') addAll(assigneeUsers, b.userIds);
+    else if (b.kind === 'assignee_team') addAll(assigneeTeams, b.teamIds);
+    else if (b.kind === 'channel_owner_user') addAll(ownerUsers, b.userIds);
+    else addAll(ownerTeams, b.teamIds);
   }
-  const [filter] = filters;
-  if (!filter) return flat;
 
-  const only = { users: new Set<string>(), teams: new Set<string>() };
-  for (const f of filter) {
-    if (f.kind === 'assignee_user') addAll(only.users, f.userIds);
-    else if (f.kind === 'assignee_team') addAll(only.teams, f.teamIds);
-    else if (f.kind !== 'participant' || f.userId !== flat.participantUserId) return undefined;
+  const [filter] = filters;
+  let onlyAssignees: FlatScope['onlyAssignees'];
+  if (filter) {
+    const only = { users: new Set<string>(), teams: new Set<string>() };
+    for (const f of filter) {
+      if (f.kind === 'assignee_user') addAll(only.users, f.userIds);
+      else if (f.kind === 'assignee_team') addAll(only.teams, f.teamIds);
+      else if (f.kind !== 'participant' || f.userId !== participantUserId) return undefined;
+    }
+    const unfilteredParticipant = terms.some(
+      (t) =>
+        !t.alsoOneOf && t.branch.kind === 'participant' && t.branch.userId === participantUserId,
+    );
+    const insideFilter = terms.every(({ branch: b, alsoOneOf }) => {
+      if (alsoOneOf || b.kind === 'participant') return true;
+      if (b.kind === 'assignee_user') return b.userIds.every((id) => only.users.has(id));
+      if (b.kind === 'assignee_team') return b.teamIds.every((id) => only.teams.has(id));
+      return false;
+    });
+    if (!unfilteredParticipant || !insideFilter || everything) return undefined;
+    onlyAssignees = only;
   }
-  const unfilteredParticipant = terms.some(
-    (t) =>
-      !t.alsoOneOf && t.branch.kind === 'participant' && t.branch.userId === flat.participantUserId,
-  );
-  const insideFilter = terms.every(({ branch: b, alsoOneOf }) => {
-    if (alsoOneOf || b.kind === 'participant') return true;
-    if (b.kind === 'assignee_user') return b.userIds.every((id) => only.users.has(id));
-    if (b.kind === 'assignee_team') return b.teamIds.every((id) => only.teams.has(id));
-    return false;
-  });
-  if (!unfilteredParticipant || !insideFilter || flat.everything) return undefined;
-  return { ...flat, onlyAssignees: only };
+
+  const table = keyTable(keys, [
+    { ids: assigneeUsers, kind: 'user', bit: KEY_BIT.assignee },
+    { ids: assigneeTeams, kind: 'team', bit: KEY_BIT.assignee },
+    { ids: ownerUsers, kind: 'user', bit: KEY_BIT.owner },
+    { ids: ownerTeams, kind: 'team', bit: KEY_BIT.owner },
+    { ids: onlyAssignees?.users ?? [], kind: 'user', bit: KEY_BIT.filter },
+    { ids: onlyAssignees?.teams ?? [], kind: 'team', bit: KEY_BIT.filter },
+  ]);
+  // One literal, every field always present: every plan's flat scope has the same shape, so
+  // the hot paths that read it see one object layout, whoever's plan it is.
+  return {
+    everything,
+    assigneeUsers,
+    assigneeTeams,
+    ownerUsers,
+    ownerTeams,
+    participantUserId,
+    onlyAssignees,
+    table,
+  };
 }
 
-function plan(workspaceId: string, level: Level, terms: readonly ScopeTerm[]): ChatScopePlan {
-  const flat = flatten(terms);
-  return flat ? { workspaceId, level, terms, flat } : { workspaceId, level, terms };
+function plan(p: Principal, level: Level, terms: readonly ScopeTerm[]): ChatScopePlan {
+  return { workspaceId: p.workspaceId, level, terms, flat: flatten(terms, p.keys) };
 }
 
 /** The branches that make up each level, for user U (PRODUCT.md §3.1). */
@@ -171,11 +194,11 @@ function coveredBy(branch: ChatBranch, filter: readonly ChatBranch[]): boolean {
 
 export function chatScopePlan(p: Principal, action: ChatAction): ChatScopePlan {
   const level = p.levels[action];
-  if (p.status !== 'active' || level === 'none') return plan(p.workspaceId, level, []);
+  if (p.status !== 'active' || level === 'none') return plan(p, level, []);
   const branches = branchesAt(p, level);
   if (p.chatVisibility !== 'team') {
     return plan(
-      p.workspaceId,
+      p,
       level,
       branches.map((branch) => ({ branch })),
     );
@@ -192,21 +215,17 @@ export function chatScopePlan(p: Principal, action: ChatAction): ChatScopePlan {
       terms.push({ branch, alsoOneOf: filter });
     }
   }
-  return plan(p.workspaceId, level, terms);
+  return plan(p, level, terms);
 }
 
-/** Where a principal keeps its plans: a slot on the (immutable) principal object itself. */
-const PLANS = Symbol('scope plans');
-type WithPlans = { [PLANS]?: Partial<Record<ChatAction, ChatScopePlan>> };
-
 /**
- * `chatScopePlan`, computed once per principal and action and kept on the principal: a check
- * costs one property read to find it, whichever principal came before.
+ * `chatScopePlan`, computed once per principal and action and kept in the principal's plan
+ * slots (`PLAN_SLOTS`): a check costs two property reads to find it, whichever principal came
+ * before.
  */
 export function planFor(p: Principal, action: ChatAction): ChatScopePlan {
-  const slot = p as Principal & WithPlans;
-  const plans = (slot[PLANS] ??= {});
-  return (plans[action] ??= chatScopePlan(p, action));
+  const slots = p[PLAN_SLOTS];
+  return (slots[action] ??= chatScopePlan(p, action)) as ChatScopePlan;
 }
 
 export function branchMatches(b: ChatBranch, chat: ChatFacts): boolean {
@@ -226,40 +245,28 @@ export function branchMatches(b: ChatBranch, chat: ChatFacts): boolean {
   }
 }
 
-/** Is the chat in the plan's scope? `matchingTerm` without saying which term. */
+/**
+ * Is the chat in the plan's scope? `matchingTerm` without saying which term. A plan that
+ * flattens is decided from its key table: the chat's assignee and account owner looked up once
+ * in the workspace's keys, then one entry each (see `AccessKeys`).
+ */
 export function inScope(plan: ChatScopePlan, chat: ChatFacts): boolean {
   const flat = plan.flat;
   if (!flat) return matchingTerm(plan, chat) !== undefined;
   if (chat.workspaceId !== plan.workspaceId) return false;
-  const participant = flat.participantUserId;
-  if (
-    participant !== undefined &&
-    chat.participantIds.length > 0 &&
-    chat.participantIds.includes(participant)
-  )
-    return true;
-  const assignee = chat.assignee;
-  const only = flat.onlyAssignees;
-  if (
-    only &&
-    (assignee === null ||
-      !(assignee.type === 'user'
-        ? only.users.has(assignee.userId)
-        : only.teams.has(assignee.teamId)))
-  )
-    return false;
   if (flat.everything) return true;
+  const table = flat.table;
+  const assignee = bitsOf(table, keyOf(table.keys, chat.assignee));
   if (
-    assignee !== null &&
-    (assignee.type === 'user'
-      ? flat.assigneeUsers.has(assignee.userId)
-      : flat.assigneeTeams.has(assignee.teamId))
+    (flat.onlyAssignees === undefined || (assignee & KEY_BIT.filter) !== 0) &&
+    ((assignee & KEY_BIT.assignee) !== 0 ||
+      (bitsOf(table, keyOf(table.keys, chat.channelOwner)) & KEY_BIT.owner) !== 0)
   )
     return true;
-  const owner = chat.channelOwner;
-  return owner.type === 'user'
-    ? flat.ownerUsers.has(owner.userId)
-    : owner.type === 'team' && flat.ownerTeams.has(owner.teamId);
+  // Taking part lets the user see the chat whatever the filter says.
+  const participant = flat.participantUserId;
+  const participants = chat.participantIds;
+  return participant !== undefined && participants.length > 0 && participants.includes(participant);
 }
 
 /** The first term of the plan that covers the chat, or undefined. */
