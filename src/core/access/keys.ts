@@ -77,27 +77,43 @@ export interface KeyTable {
 
 export function keyTable(
   keys: AccessKeys,
-  marks: ReadonlyArray<{ ids: Iterable<string>; kind: 'user' | 'team'; bit: number }>,
+  marks: ReadonlyArray<{
+    ids: ReadonlySet<string> | readonly string[];
+    kind: 'user' | 'team';
+    bit: number;
+  }>,
 ): KeyTable {
+  const keyOfId = (kind: 'user' | 'team', id: string) => {
+    const key = (kind === 'user' ? keys.users : keys.teams).get(id);
+    // `accessKeys` holds every id a plan can name; anything else is a bug, not a miss.
+    if (key === undefined) throw new Error(`${kind} ${id} has no access key`);
+    return key;
+  };
+  const ids = marks.reduce((n, m) => n + ('size' in m.ids ? m.ids.size : m.ids.length), 0);
+  if (ids > SPARSE_MARKS) {
+    // Many ids (they may still name few keys: the same members as assignees and as owners).
+    const dense = new Uint8Array(keys.size);
+    let marked = 0;
+    for (const { ids, kind, bit } of marks) {
+      for (const id of ids) {
+        const key = keyOfId(kind, id);
+        if (dense[key] === 0) marked++;
+        dense[key] = (dense[key] ?? 0) | bit;
+      }
+    }
+    if (marked > SPARSE_MARKS) return { keys, dense, sparse: new Int32Array(0) };
+  }
   const bits = new Map<number, number>();
   for (const { ids, kind, bit } of marks) {
-    const map = kind === 'user' ? keys.users : keys.teams;
     for (const id of ids) {
-      const key = map.get(id);
-      // `accessKeys` holds every id a plan can name; anything else is a bug, not a miss.
-      if (key === undefined) throw new Error(`${kind} ${id} has no access key`);
+      const key = keyOfId(kind, id);
       bits.set(key, (bits.get(key) ?? 0) | bit);
     }
   }
-  if (bits.size <= SPARSE_MARKS) {
-    const sparse = new Int32Array(bits.size);
-    let i = 0;
-    for (const [key, b] of bits) sparse[i++] = (key << BITS) | b;
-    return { keys, dense: new Uint8Array(0), sparse };
-  }
-  const dense = new Uint8Array(keys.size);
-  for (const [key, b] of bits) dense[key] = b;
-  return { keys, dense, sparse: new Int32Array(0) };
+  const sparse = new Int32Array(bits.size);
+  let i = 0;
+  for (const [key, b] of bits) sparse[i++] = (key << BITS) | b;
+  return { keys, dense: new Uint8Array(0), sparse };
 }
 
 /** The bits of a key in the table (0 for key 0 and for keys the table does not mark). */

@@ -61,6 +61,11 @@ export interface Principal {
   readonly [PLAN_SLOTS]: PlanSlots;
 }
 
+interface Closure {
+  teamIds: ReadonlySet<string>;
+  teamMemberIds: ReadonlySet<string>;
+}
+
 interface Index {
   facts: WorkspaceAccessFacts;
   children: Map<string, string[]>;
@@ -71,6 +76,8 @@ interface Index {
   names: Map<string, string>;
   keys: AccessKeys;
   members: Map<string, MemberFacts>;
+  /** Team closures by their sorted team ids (see `closureOf`). */
+  closures: Map<string, Closure>;
   /** Principals built so far from these facts (undefined: not a member). */
   principals: Map<string, Principal | undefined>;
   everyone?: Principal[];
@@ -113,6 +120,7 @@ function indexOf(facts: WorkspaceAccessFacts): Index {
     names,
     keys: accessKeys(facts),
     members,
+    closures: new Map(),
     principals: new Map(),
   };
   indexes.set(facts, index);
@@ -153,6 +161,23 @@ function ancestors(index: Index, teams: Iterable<string>): Set<string> {
 }
 
 /**
+ * A team closure and everyone in it, made once per distinct closure of the facts: the members
+ * of a team of 3,000 share one set rather than holding 3,000 copies of it, and the scopes built
+ * from it (`scope.ts`) are shared the same way.
+ */
+function closureOf(index: Index, teamIds: Set<string>): Closure {
+  const key = [...teamIds].sort().join('\u0000');
+  const known = index.closures.get(key);
+  if (known) return known;
+  const teamMemberIds = new Set<string>();
+  for (const team of teamIds)
+    for (const u of index.membersByTeam.get(team) ?? []) teamMemberIds.add(u);
+  const closure = { teamIds, teamMemberIds };
+  index.closures.set(key, closure);
+  return closure;
+}
+
+/**
  * The principal of `userId`, or undefined if they are not a member (pending, never). Built once
  * per facts object: facts are never changed in place (a change is a new object), so whoever
  * keeps a workspace's facts (the access cache) keeps its principals and their scope plans too.
@@ -170,10 +195,7 @@ function makePrincipal(index: Index, userId: string): Principal | undefined {
   if (!member) return undefined;
 
   const directTeams = (index.teamsByUser.get(userId) ?? []).filter((t) => index.activeTeams.has(t));
-  const teamIds = descendants(index, directTeams);
-  const teamMemberIds = new Set<string>();
-  for (const team of teamIds)
-    for (const u of index.membersByTeam.get(team) ?? []) teamMemberIds.add(u);
+  const { teamIds, teamMemberIds } = closureOf(index, descendants(index, directTeams));
 
   // The membership role, then every binding that reaches the user: broadest wins.
   const levels = noPermissions();

@@ -134,14 +134,77 @@ function flatten(terms: readonly ScopeTerm[], keys: AccessKeys): FlatScope | und
 }
 
 function plan(p: Principal, level: Level, terms: readonly ScopeTerm[]): ChatScopePlan {
-  return { workspaceId: p.workspaceId, level, terms, flat: flatten(terms, p.keys) };
+  return { workspaceId: p.workspaceId, level, terms, flat: flatScope(p, level, terms) };
+}
+
+/**
+ * The plan's flat scope. At level `team`, for an active user inside their own team closure
+ * (anyone in a team is), every set of it is the closure's — the user's own chats are their
+ * team's — so one flat scope serves every such principal of the closure, with their own
+ * participation. (A suspended user's plan is empty whatever the level: never shared.)
+ */
+function flatScope(p: Principal, level: Level, terms: readonly ScopeTerm[]): FlatScope | undefined {
+  if (level !== 'team' || p.status !== 'active' || !p.teamMemberIds.has(p.userId))
+    return flatten(terms, p.keys);
+  const flats = teamShareOf(p).flats;
+  const key = p.chatVisibility ?? '';
+  if (!flats.has(key)) flats.set(key, flatten(terms, p.keys));
+  const shared = flats.get(key);
+  return shared && withParticipant(shared, p.userId);
+}
+
+function withParticipant(flat: FlatScope, participantUserId: string): FlatScope {
+  return {
+    everything: flat.everything,
+    assigneeUsers: flat.assigneeUsers,
+    assigneeTeams: flat.assigneeTeams,
+    ownerUsers: flat.ownerUsers,
+    ownerTeams: flat.ownerTeams,
+    participantUserId,
+    onlyAssignees: flat.onlyAssignees,
+    table: flat.table,
+  };
+}
+
+/**
+ * What every principal of one team closure has in common: its members and teams as branches.
+ * A Teammate's scope is mostly its team's, so building it per principal made a workspace's
+ * plans quadratic in team size (10,000 members with a team of 3,000 took ~17 s to plan). The
+ * parts are made once per closure (`Principal.teamIds`, which principals of one facts object
+ * share when their closures are equal) and shared, with the flat scopes built from them.
+ */
+interface TeamShare {
+  teamMemberIds: ReadonlySet<string>;
+  ownerMembers: ChatBranch;
+  ownerTeams: ChatBranch;
+  assigneeMembers: ChatBranch;
+  assigneeTeams: ChatBranch;
+  /** Flat scopes of team-level plans, by level and restriction (see `plan`). */
+  flats: Map<string, FlatScope | undefined>;
+}
+const teamShares = new WeakMap<ReadonlySet<string>, TeamShare>();
+
+function teamShareOf(p: Principal): TeamShare {
+  const known = teamShares.get(p.teamIds);
+  // Shared only between principals whose members come with the same teams.
+  if (known?.teamMemberIds === p.teamMemberIds) return known;
+  const members = [...p.teamMemberIds];
+  const myTeams = [...p.teamIds];
+  const share: TeamShare = {
+    teamMemberIds: p.teamMemberIds,
+    ownerMembers: users('channel_owner_user', members),
+    ownerTeams: teams('channel_owner_team', myTeams),
+    assigneeMembers: users('assignee_user', members),
+    assigneeTeams: teams('assignee_team', myTeams),
+    flats: new Map(),
+  };
+  if (!known) teamShares.set(p.teamIds, share);
+  return share;
 }
 
 /** The branches that make up each level, for user U (PRODUCT.md §3.1). */
 function branchesAt(p: Principal, level: Level): ChatBranch[] {
   const me = [p.userId];
-  const members = [...p.teamMemberIds];
-  const myTeams = [...p.teamIds];
   const out: ChatBranch[] = [];
   if (level === 'all') return [{ kind: 'workspace' }];
   if (rank[level] >= rank.assigned) {
@@ -149,12 +212,8 @@ function branchesAt(p: Principal, level: Level): ChatBranch[] {
   }
   if (rank[level] >= rank.own) out.push(users('channel_owner_user', me));
   if (rank[level] >= rank.team) {
-    out.push(
-      users('channel_owner_user', members),
-      teams('channel_owner_team', myTeams),
-      users('assignee_user', members),
-      teams('assignee_team', myTeams),
-    );
+    const team = teamShareOf(p);
+    out.push(team.ownerMembers, team.ownerTeams, team.assigneeMembers, team.assigneeTeams);
   }
   return out.filter((b) => !isEmpty(b));
 }
@@ -170,9 +229,12 @@ function isEmpty(b: ChatBranch): boolean {
  * teams or to a member of one, or that they take part in. Unassigned chats vanish.
  */
 function selfAndTeamFilter(p: Principal): ChatBranch[] {
+  const team = teamShareOf(p);
   const filter: ChatBranch[] = [
-    users('assignee_user', [p.userId, ...p.teamMemberIds]),
-    teams('assignee_team', [...p.teamIds]),
+    p.teamMemberIds.has(p.userId)
+      ? team.assigneeMembers
+      : users('assignee_user', [p.userId, ...p.teamMemberIds]),
+    team.assigneeTeams,
     { kind: 'participant', userId: p.userId },
   ];
   return filter.filter((b) => !isEmpty(b));
@@ -184,10 +246,8 @@ function coveredBy(branch: ChatBranch, filter: readonly ChatBranch[]): boolean {
     if (f.kind !== branch.kind) return false;
     if (f.kind === 'participant' && branch.kind === 'participant')
       return f.userId === branch.userId;
-    if ('userIds' in f && 'userIds' in branch)
-      return branch.userIds.every((u) => f.userIds.includes(u));
-    if ('teamIds' in f && 'teamIds' in branch)
-      return branch.teamIds.every((t) => f.teamIds.includes(t));
+    if ('userIds' in f && 'userIds' in branch) return branch.userIds.every((u) => f.ids.has(u));
+    if ('teamIds' in f && 'teamIds' in branch) return branch.teamIds.every((t) => f.ids.has(t));
     return f.kind === 'workspace';
   });
 }

@@ -17,7 +17,7 @@ import {
   type WorkspaceAccessFacts,
 } from '../../../src/core/access/index.js';
 import { makeWorld } from '../../support/access-world.js';
-import { U, WS, T, world } from './world.js';
+import { U, WS, T, chatOn, teamAccount, toUser, userAccount, world } from './world.js';
 
 /**
  * `allows` decides a scope that flattens from its key table (`AccessKeys`, `KeyTable`);
@@ -89,6 +89,49 @@ describe('scope key tables', () => {
     if (!owner || !teammate) throw new Error('missing principal');
     expect(allows(owner, 'chat.view', chat)).toBe(true);
     expect(allows(teammate, 'chat.view', chat)).toBe(false);
+  });
+
+  /** Sales (with Sales-EU) as a desk: a custom role giving chat.view "team", bound to the team. */
+  const desk = (status: WorkspaceAccessFacts['members'][number]['status'] = 'active') => {
+    const base = world({
+      roles: [{ id: 'desk', name: 'Desk', permissions: { 'chat.view': 'team' } }],
+      bindings: [{ role: 'desk', team: 'sales' }],
+    });
+    return {
+      ...base,
+      members: base.members.map((m) => (m.userId === U.sam ? { ...m, status } : m)),
+    };
+  };
+
+  it("shares one team-level scope among a closure's members, each with their own participation", () => {
+    const facts = desk();
+    const agent = buildPrincipal(facts, U.agent);
+    const sam = buildPrincipal(facts, U.sam);
+    if (!agent || !sam) throw new Error('missing principal');
+    expect(agent.teamMemberIds).toBe(sam.teamMemberIds);
+    const [a, s] = [planFor(agent, 'chat.view').flat, planFor(sam, 'chat.view').flat];
+    expect(a?.table).toBe(s?.table);
+    expect(a?.assigneeUsers).toBe(s?.assigneeUsers);
+    expect([a?.participantUserId, s?.participantUserId]).toEqual([U.agent, U.sam]);
+    // Alex takes part in a Legacy chat Sam does not: shared sets, separate participation.
+    const legacy = chatOn(teamAccount('legacy'), { participants: ['agent'] });
+    expect([allows(agent, 'chat.view', legacy), allows(sam, 'chat.view', legacy)]).toEqual([
+      true,
+      false,
+    ]);
+  });
+
+  it("never hands a suspended member's empty scope to the active members of their closure", () => {
+    const facts = desk('suspended');
+    // The suspended member's plans are made first, at the same level.
+    const sam = buildPrincipal(facts, U.sam);
+    const agent = buildPrincipal(facts, U.agent);
+    if (!sam || !agent) throw new Error('missing principal');
+    expect(sam.levels['chat.view']).toBe('team');
+    const chat = chatOn(userAccount('eva'), { assignee: toUser('teammate') });
+    expect(allows(sam, 'chat.view', chat)).toBe(false);
+    expect(allows(agent, 'chat.view', chat)).toBe(true);
+    expect(planFor(agent, 'chat.view').flat?.table).not.toBe(planFor(sam, 'chat.view').flat?.table);
   });
 
   it('allows = check on random worlds, for every member, chat action and chat, with both kinds of table', () => {
