@@ -36,7 +36,7 @@ export interface ChatScopePlan {
   terms: readonly ScopeTerm[];
   /**
    * The same scope with each branch kind's keys merged into one set: what hot paths evaluate,
-   * and how badges are counted. Absent for a plan whose filters do not reduce to that form.
+   * and how badges are counted. Undefined for a plan whose filters do not reduce to that form.
    */
   flat: FlatScope | undefined;
 }
@@ -175,23 +175,25 @@ function withParticipant(flat: FlatScope, participantUserId: string): FlatScope 
  */
 interface TeamShare {
   teamMemberIds: ReadonlySet<string>;
+  keys: AccessKeys;
   ownerMembers: ChatBranch;
   ownerTeams: ChatBranch;
   assigneeMembers: ChatBranch;
   assigneeTeams: ChatBranch;
-  /** Flat scopes of team-level plans, by level and restriction (see `plan`). */
+  /** Flat scopes of team-level plans, by the user's chatVisibility restriction (`flatScope`). */
   flats: Map<string, FlatScope | undefined>;
 }
 const teamShares = new WeakMap<ReadonlySet<string>, TeamShare>();
 
 function teamShareOf(p: Principal): TeamShare {
   const known = teamShares.get(p.teamIds);
-  // Shared only between principals whose members come with the same teams.
-  if (known?.teamMemberIds === p.teamMemberIds) return known;
+  // Shared only between principals whose members come with the same teams, over the same keys.
+  if (known?.teamMemberIds === p.teamMemberIds && known.keys === p.keys) return known;
   const members = [...p.teamMemberIds];
   const myTeams = [...p.teamIds];
   const share: TeamShare = {
     teamMemberIds: p.teamMemberIds,
+    keys: p.keys,
     ownerMembers: users('channel_owner_user', members),
     ownerTeams: teams('channel_owner_team', myTeams),
     assigneeMembers: users('assignee_user', members),
