@@ -74,9 +74,9 @@ export async function suiteRows(
         // chats: with a million chat objects on the heap, each full collection paused the
         // process for milliseconds — in the middle of list and audience calls, whose p99 it
         // became.
-        // The in-process check runs before the world is written: right after a million rows,
-        // the database's checkpoint and autovacuum take one of the two cores for a minute or
-        // more, and the check measured them (hot pairs at 9–10M/s there, 13–15M/s alone).
+        // The in-process check runs before the world is written: right after a million rows
+        // the database is still writing them out, on one of the two cores, and the check
+        // measured that (hot pairs at 9–10M/s there, 13–15M/s alone).
         const { check, world } = await (async () => {
           const whole = makeBenchWorld(chats, mode);
           const check = await checkWorkload(whole, { seconds: options.full ? 1.5 : 0.6 });

@@ -83,36 +83,29 @@ export function keyTable(
     bit: number;
   }>,
 ): KeyTable {
-  const keyOfId = (kind: 'user' | 'team', id: string) => {
-    const key = (kind === 'user' ? keys.users : keys.teams).get(id);
-    // `accessKeys` holds every id a plan can name; anything else is a bug, not a miss.
-    if (key === undefined) throw new Error(`${kind} ${id} has no access key`);
-    return key;
-  };
   const ids = marks.reduce((n, m) => n + ('size' in m.ids ? m.ids.size : m.ids.length), 0);
-  if (ids > SPARSE_MARKS) {
-    // Many ids (they may still name few keys: the same members as assignees and as owners).
-    const dense = new Uint8Array(keys.size);
-    let marked = 0;
-    for (const { ids, kind, bit } of marks) {
-      for (const id of ids) {
-        const key = keyOfId(kind, id);
-        if (dense[key] === 0) marked++;
-        dense[key] = (dense[key] ?? 0) | bit;
-      }
-    }
-    if (marked > SPARSE_MARKS) return { keys, dense, sparse: new Int32Array(0) };
-  }
-  const bits = new Map<number, number>();
+  // Few ids: a map of their bits (no table of keys.size per narrow scope). Many: straight into
+  // the table — they may still name few keys (the same members as assignees and as owners),
+  // which then become a list all the same.
+  const bits = ids > SPARSE_MARKS ? new Uint8Array(keys.size) : new Map<number, number>();
+  let marked = 0;
   for (const { ids, kind, bit } of marks) {
+    const map = kind === 'user' ? keys.users : keys.teams;
     for (const id of ids) {
-      const key = keyOfId(kind, id);
-      bits.set(key, (bits.get(key) ?? 0) | bit);
+      const key = map.get(id);
+      // `accessKeys` holds every id a plan can name; anything else is a bug, not a miss.
+      if (key === undefined) throw new Error(`${kind} ${id} has no access key`);
+      const before = (bits instanceof Map ? bits.get(key) : bits[key]) ?? 0;
+      if (before === 0) marked++;
+      if (bits instanceof Map) bits.set(key, before | bit);
+      else bits[key] = before | bit;
     }
   }
-  const sparse = new Int32Array(bits.size);
+  if (marked > SPARSE_MARKS && bits instanceof Uint8Array)
+    return { keys, dense: bits, sparse: new Int32Array(0) };
+  const sparse = new Int32Array(marked);
   let i = 0;
-  for (const [key, b] of bits) sparse[i++] = (key << BITS) | b;
+  for (const [key, b] of bits.entries()) if (b !== 0) sparse[i++] = (key << BITS) | b;
   return { keys, dense: new Uint8Array(0), sparse };
 }
 
