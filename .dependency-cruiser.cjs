@@ -15,6 +15,7 @@ const drivers = [
   'puppeteer',
   'puppeteer-core',
   'pino',
+  'prom-client',
 ];
 // Matched on the resolved path, so deep imports (`pg/lib/...`) and type-only imports count too.
 const driverPattern = `(^|/)node_modules/(${drivers.map((d) => d.replace(/[./]/g, '\\$&')).join('|')})/`;

@@ -30,6 +30,24 @@ const port = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
+/** `on`: /metrics on the main port; `off`: nowhere; a port: alone on HOST:that port. */
+const metricsSetting = z.union(
+  [
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['on', 'off'])),
+    z
+      .string()
+      .regex(/^\d{1,5}$/)
+      .transform(Number)
+      .refine((value) => value >= 1 && value <= 65535)
+      .transform((value) => ({ port: value })),
+  ],
+  { error: 'must be on, off, or a port number between 1 and 65535' },
+);
+
 const envSchema = z
   .object({
     DATABASE_URL: optional(
@@ -60,8 +78,16 @@ const envSchema = z
     SLACK_SIGNING_SECRET: optional(z.string().min(1)),
     SLACK_BOT_TOKEN: optional(z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)')),
     CHROMIUM_PATH: optional(z.string().min(1)),
+    SWITCHBOARD_METRICS: optional(metricsSetting).transform((value) => value ?? 'on'),
   })
   .superRefine((env, ctx) => {
+    if (typeof env.SWITCHBOARD_METRICS === 'object' && env.SWITCHBOARD_METRICS.port === env.PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SWITCHBOARD_METRICS'],
+        message: `must be another port than PORT (${env.PORT}), or on to serve /metrics there`,
+      });
+    }
     if (Boolean(env.SLACK_SIGNING_SECRET) !== Boolean(env.SLACK_BOT_TOKEN)) {
       ctx.addIssue({
         code: 'custom',
@@ -87,6 +113,11 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly slack: { readonly signingSecret: string; readonly botToken: string } | undefined;
   readonly chromiumPath: string | undefined;
+  /** Where `GET /metrics` (Prometheus) is served: the main port, a port of its own, or nowhere. */
+  readonly metrics:
+    | { readonly serve: 'main' }
+    | { readonly serve: 'off' }
+    | { readonly serve: 'own-port'; readonly port: number };
 }
 
 export class ConfigError extends Error {
@@ -123,5 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
         ? Object.freeze({ signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN })
         : undefined,
     chromiumPath: e.CHROMIUM_PATH,
+    metrics: Object.freeze(
+      e.SWITCHBOARD_METRICS === 'on'
+        ? { serve: 'main' as const }
+        : e.SWITCHBOARD_METRICS === 'off'
+          ? { serve: 'off' as const }
+          : { serve: 'own-port' as const, port: e.SWITCHBOARD_METRICS.port },
+    ),
   });
 }

@@ -10,7 +10,11 @@ import { createEventBus } from './adapters/db/event-bus.js';
 import { createIngestPipeline } from './adapters/db/ingest-pipeline.js';
 import { routeNewChats } from './adapters/db/routing.js';
 import { lockDataDir, loadOrCreatePlatformToken } from './adapters/local/data-dir.js';
+import { StartupError } from './adapters/local/startup-error.js';
 import { createQueueBackend } from './adapters/queue/backend.js';
+import { logContextMixin } from './adapters/logging/log-context.js';
+import { createMetrics } from './adapters/metrics/metrics.js';
+import { startMetricsServer } from './adapters/metrics/http.js';
 import { outboundStore } from './adapters/db/outbound.js';
 import { postSigned } from './adapters/http/post-signed.js';
 import { deliverOutboundJob } from './jobs/deliver-outbound.js';
@@ -19,7 +23,7 @@ import { durableIngest } from './jobs/inbound-retry.js';
 import { startBackgroundWork } from './jobs/background.js';
 import { startWebhooks } from './jobs/webhooks.js';
 import { whatsappReplies } from './jobs/whatsapp-send.js';
-import { isAccountStopped } from './adapters/whatsapp/account-store.js';
+import { countAccountsByStatus, isAccountStopped } from './adapters/whatsapp/account-store.js';
 import { startWhatsappAccounts } from './adapters/whatsapp/start-accounts.js';
 
 /**
@@ -31,6 +35,8 @@ async function main(config: Config): Promise<void> {
   const logger = pino({
     level: config.logLevel,
     redact: ['req.headers.authorization', 'req.headers["x-switchboard-signature"]'],
+    // Lines logged during a request or a job carry its reqId or jobId (log-context.ts).
+    mixin: logContextMixin,
   });
   const cleanups: Array<{ name: string; run: () => Promise<void> }> = [];
   const shutdown = installShutdown(logger, cleanups);
@@ -71,10 +77,20 @@ async function main(config: Config): Promise<void> {
         : 'database schema is up to date',
     );
 
+    // SWITCHBOARD_METRICS=off: nothing is counted at all.
+    const metrics =
+      config.metrics.serve === 'off'
+        ? undefined
+        : createMetrics({
+            onSourceError: (source, error) => logger.warn({ err: error }, `metrics: ${source}`),
+          });
+
+    const onQueueError = (error: Error, queue: string) =>
+      logger.warn({ err: error, queue }, 'job queue connection');
     const queues = createQueueBackend(
       config.redisUrl
-        ? { kind: 'redis', url: config.redisUrl }
-        : { kind: 'postgres', url: databaseUrl },
+        ? { kind: 'redis', url: config.redisUrl, recorder: metrics, onError: onQueueError }
+        : { kind: 'postgres', url: databaseUrl, recorder: metrics, onError: onQueueError },
     );
     cleanups.unshift({ name: 'job queues', run: () => queues.close() });
     logger.info(`job queue: BullMQ on ${queues.kind === 'redis' ? 'Redis' : 'PostgreSQL'}`);
@@ -125,11 +141,13 @@ async function main(config: Config): Promise<void> {
     cleanups.unshift({ name: 'event streams', run: () => Promise.resolve(live.close()) });
 
     const webhooks = startWebhooks(db, events, queues, {
+      recordDelivery: (outcome) => metrics?.webhookDelivery(outcome),
       onError: (error) => logger.warn({ err: error }, 'webhook dispatch'),
     });
     cleanups.unshift({ name: 'webhook dispatch', run: () => webhooks.stop() });
 
     const ingest = createIngestPipeline(db, {
+      recorder: metrics,
       afterIngest: routeNewChats,
       onAfterIngestError: (error) => logger.error({ err: error }, 'routing of new chats failed'),
       onRetry: (error, attempt) => logger.warn({ err: error, attempt }, 'ingest batch retried'),
@@ -160,8 +178,15 @@ async function main(config: Config): Promise<void> {
     });
     cleanups.unshift({ name: 'WhatsApp accounts', run: () => whatsapp.close() });
 
+    metrics?.readFrom({
+      queueDepths: () => queues.jobCounts(),
+      openStreams: () => live.openStreams(),
+      whatsappAccounts: () => countAccountsByStatus(db),
+    });
+
     const app = await buildServer({
       loggerInstance: logger,
+      metrics: metrics && { metrics, route: config.metrics.serve === 'main' },
       bodyLimitBytes: config.bodyLimitBytes,
       readiness: { database: () => pingDatabase(db), queue: () => queues.ping() },
       routes: (server) =>
@@ -183,10 +208,26 @@ async function main(config: Config): Promise<void> {
     });
     cleanups.unshift({ name: 'HTTP server', run: () => app.close() });
     await app.listen({ host: config.host, port: config.port });
+    if (metrics && config.metrics.serve === 'own-port') {
+      const metricsServer = await startMetricsServer(
+        metrics,
+        { host: config.host, port: config.metrics.port },
+        (error) => logger.warn({ err: error }, 'metrics scrape failed'),
+      );
+      // Closed first: a scrape must not read queues and pools being closed.
+      cleanups.unshift({ name: 'metrics server', run: () => metricsServer.close() });
+      logger.info(`metrics: http://${config.host}:${metricsServer.port}/metrics`);
+    }
 
     if (platform?.created) printFirstStart(config, platform.token, platform.file);
   } catch (error) {
-    logger.fatal({ err: error }, 'Switchboard could not start');
+    if (error instanceof StartupError) {
+      // Something the person starting it can act on: one line, no stack trace.
+      logger.fatal(`Switchboard could not start: ${error.message}`);
+      process.stderr.write(`Switchboard could not start: ${error.message}\n`);
+    } else {
+      logger.fatal({ err: error }, 'Switchboard could not start');
+    }
     await shutdown(1);
   }
 }

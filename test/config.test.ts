@@ -26,6 +26,7 @@ describe('configuration', () => {
       dataDir: path.resolve('/srv/switchboard', '.switchboard'),
       publicUrl: 'http://localhost:8080',
       slack: undefined,
+      metrics: { serve: 'main' },
     });
   });
 
@@ -64,6 +65,25 @@ describe('configuration', () => {
     });
   });
 
+  it('serves /metrics on the main port, on a port of its own, or not at all', () => {
+    expect(load({ SWITCHBOARD_METRICS: 'on' }).metrics).toEqual({ serve: 'main' });
+    expect(load({ SWITCHBOARD_METRICS: 'off' }).metrics).toEqual({ serve: 'off' });
+    expect(load({ SWITCHBOARD_METRICS: 'OFF' }).metrics).toEqual({ serve: 'off' });
+    expect(load({ SWITCHBOARD_METRICS: '9464' }).metrics).toEqual({
+      serve: 'own-port',
+      port: 9464,
+    });
+    expect(load({ SWITCHBOARD_METRICS: '' }).metrics).toEqual({ serve: 'main' });
+    expect(Object.isFrozen(load({ SWITCHBOARD_METRICS: '9464' }).metrics)).toBe(true);
+  });
+
+  it('refuses a metrics port that is the main port', () => {
+    expect(errorOf({ PORT: '9000', SWITCHBOARD_METRICS: '9000' })).toMatch(
+      /^ {2}SWITCHBOARD_METRICS: must be another port than PORT \(9000\)/m,
+    );
+    expect(errorOf({ SWITCHBOARD_METRICS: '8080' })).toMatch(/^ {2}SWITCHBOARD_METRICS: /m);
+  });
+
   it('treats an empty value as unset', () => {
     expect(load({ DATABASE_URL: '', PORT: '' })).toMatchObject({
       databaseUrl: undefined,
@@ -80,6 +100,11 @@ describe('configuration', () => {
     [{ REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
     [{ SWITCHBOARD_PLATFORM_TOKEN: 'short' }, 'SWITCHBOARD_PLATFORM_TOKEN'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SWITCHBOARD_METRICS: 'yes' }, 'SWITCHBOARD_METRICS'],
+    [{ SWITCHBOARD_METRICS: '0' }, 'SWITCHBOARD_METRICS'],
+    [{ SWITCHBOARD_METRICS: '70000' }, 'SWITCHBOARD_METRICS'],
+    [{ SWITCHBOARD_METRICS: '91.5' }, 'SWITCHBOARD_METRICS'],
+    [{ SWITCHBOARD_METRICS: '-1' }, 'SWITCHBOARD_METRICS'],
     [{ SLACK_SIGNING_SECRET: 'sig' }, 'SLACK_BOT_TOKEN'],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
     [{ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxp-user' }, 'SLACK_BOT_TOKEN'],

@@ -1,62 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startMain, waitReady } from './support/main-process.js';
 
 /**
  * The newcomer's path, end to end: `npm start` with no services and no environment runs an
  * embedded PostgreSQL under the data dir, serves /readyz, prints a platform token once, stops
  * cleanly on SIGTERM, and a second start finds the same data.
  */
-const root = path.resolve(import.meta.dirname, '..');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    // Only what a newcomer's shell has: no DATABASE_URL or REDIS_URL even when CI sets them.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitReady(port: number, running: Running, ms = 60_000): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (running.child.exitCode !== null) throw new Error(`server exited:\n${running.output()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.status === 200) return Date.now() - started;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not ready within ${ms} ms:\n${running.output()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function embeddedPort(output: string): number {
   const match = /"embeddedPostgresPort":(\d+)/.exec(output);
@@ -93,7 +47,7 @@ describe('npm start with nothing configured', () => {
     const env = { SWITCHBOARD_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' };
 
     // First start: creates the cluster, migrates, generates and prints the platform token.
-    const first = start(env);
+    const first = startMain(env);
     const firstReadyMs = await waitReady(port, first);
     expect(firstReadyMs).toBeLessThan(60_000);
     const token = (await readFile(path.join(dataDir, 'platform-token'), 'utf8')).trim();
@@ -109,9 +63,11 @@ describe('npm start with nothing configured', () => {
     );
 
     // A second server on the same data dir is refused while the first runs.
-    const intruder = start({ ...env, PORT: String(await freePort()) });
+    const intruder = startMain({ ...env, PORT: String(await freePort()) });
     expect(await intruder.exited).not.toBe(0);
-    expect(intruder.output()).toContain('another Switchboard');
+    expect(intruder.errors()).toMatch(
+      /^Switchboard could not start: another Switchboard \(pid \d+\) is running with the data dir .*\. Stop it, or set SWITCHBOARD_DATA_DIR to another folder\n$/,
+    );
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -120,7 +76,7 @@ describe('npm start with nothing configured', () => {
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
 
     // Second start: same cluster, nothing to migrate, token not printed again, data kept.
-    const second = start(env);
+    const second = startMain(env);
     await waitReady(port, second);
     expect(second.output()).toContain('database schema is up to date');
     expect(second.output()).not.toContain(token);
@@ -135,15 +91,28 @@ describe('npm start with nothing configured', () => {
     // that orphan and takes the cluster over.
     second.child.kill('SIGKILL');
     await second.exited;
-    const third = start(env);
+    const third = startMain(env);
     await waitReady(port, third);
     expect(third.output()).toContain('left running by an earlier Switchboard');
     third.child.kill('SIGINT');
     expect(await third.exited).toBe(0);
   }, 180_000);
 
+  it('a data dir it cannot use stops it with one line saying why and what to do', async () => {
+    const notAFolder = path.join(dataDir, 'platform-token'); // a file, from the test above
+    const running = startMain({ SWITCHBOARD_DATA_DIR: notAFolder, PORT: String(await freePort()) });
+    expect(await running.exited).toBe(1);
+    expect(running.errors()).toMatch(
+      new RegExp(
+        `^Switchboard could not start: the data dir ${notAFolder} cannot be written: [^\\n]*(ENOTDIR|EEXIST)[^\\n]*\\. [^\\n]+\\n$`,
+      ),
+    );
+    expect(running.output()).not.toMatch(/\n\s+at /); // no stack trace anywhere
+    expect(running.output()).not.toContain('Unhandled');
+  });
+
   it('refuses to start on a malformed variable and names it', async () => {
-    const running = start({ SWITCHBOARD_DATA_DIR: dataDir, PORT: 'eighty' });
+    const running = startMain({ SWITCHBOARD_DATA_DIR: dataDir, PORT: 'eighty' });
     expect(await running.exited).toBe(78);
     expect(running.output()).toMatch(/PORT: must be a whole number/);
   });

@@ -270,7 +270,7 @@ export async function insertBenchWorld(db: Database, world: BenchWorld): Promise
   for (let i = 0; i < contactIds.length; i += CHUNK) {
     const part = contactIds.slice(i, i + CHUNK);
     await sql`insert into contacts (id, workspace_id, name, phone)
-      select id, ${ws}, 'Contact ' || id, '49' || lpad(substr(id, 2), 10, '0') from unnest(${part}::text[]) as v(id)`.execute(
+      select id, ${ws}, 'Contact ' || id, '+49' || lpad(substr(id, 2), 10, '0') from unnest(${part}::text[]) as v(id)`.execute(
       db,
     );
   }

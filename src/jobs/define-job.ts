@@ -1,5 +1,7 @@
-import { UnrecoverableError, type Job, type Worker } from 'bullmq';
+import { performance } from 'node:perf_hooks';
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type { z } from 'zod';
+import { withLogContext } from '../adapters/logging/log-context.js';
 import type { QueueBackend } from '../adapters/queue/backend.js';
 
 /**
@@ -9,6 +11,8 @@ import type { QueueBackend } from '../adapters/queue/backend.js';
  */
 export interface JobDefinition<Schema extends z.ZodType, Result> {
   readonly name: string;
+  /** What metrics call the job when `name` names one instance of it (an account's queue). */
+  readonly type?: string;
   readonly payload: Schema;
   /** Tries before the job is failed for good; retries back off exponentially. */
   readonly attempts?: number;
@@ -45,7 +49,9 @@ export async function enqueue<Schema extends z.ZodType, Result>(
 
 /**
  * Starts a worker for a definition. A payload that does not match the schema can never
- * succeed, so it fails at once (`UnrecoverableError`) instead of being retried.
+ * succeed, so it fails at once (`UnrecoverableError`) instead of being retried. Every line
+ * logged while a job runs carries its `jobId` and `job` name, and the backend's recorder
+ * (metrics) hears how long each run took and how it ended.
  */
 export function startWorker<Schema extends z.ZodType, Result>(
   queues: QueueBackend,
@@ -55,13 +61,31 @@ export function startWorker<Schema extends z.ZodType, Result>(
 ): Worker<unknown, Result> {
   return queues.worker<unknown, Result>(
     definition.name,
-    async (job, token) => {
-      const parsed = definition.payload.safeParse(job.data);
-      if (!parsed.success) {
-        throw new UnrecoverableError(`invalid ${definition.name} payload: ${parsed.error.message}`);
-      }
-      return definition.handle(parsed.data, job, token);
-    },
+    (job, token) =>
+      withLogContext({ jobId: job.id, job: job.name }, async () => {
+        const started = performance.now();
+        const finished = (outcome: 'completed' | 'failed' | 'delayed') =>
+          queues.recorder?.jobFinished(
+            definition.type ?? definition.name,
+            outcome,
+            (performance.now() - started) / 1000,
+          );
+        try {
+          const parsed = definition.payload.safeParse(job.data);
+          if (!parsed.success) {
+            throw new UnrecoverableError(
+              `invalid ${definition.name} payload: ${parsed.error.message}`,
+            );
+          }
+          const result = await definition.handle(parsed.data, job, token);
+          finished('completed');
+          return result;
+        } catch (error) {
+          // Moved back to wait behind other work (a webhook's earlier event): not a failed try.
+          finished(error instanceof DelayedError ? 'delayed' : 'failed');
+          throw error;
+        }
+      }),
     { concurrency: definition.concurrency ?? 1, ...recovery },
   );
 }

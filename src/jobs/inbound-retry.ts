@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { QueueBackend } from '../adapters/queue/backend.js';
 import { isTransient, type IngestPipeline } from '../adapters/db/ingest-pipeline.js';
 import type { InboundMessage } from '../core/chats/inbound-message.js';
+import { phoneOrNull } from '../core/contacts/phone.js';
 import { defineJob, enqueue, startWorker } from './define-job.js';
 
 /**
@@ -20,7 +21,13 @@ const payload = z.object({
   providerMessageId: z.string(),
   contact: z.object({
     name: z.string(),
-    phone: z.string().nullable(),
+    // E.164 (the inputs normalised it). A job queued before phones kept their '+' carries bare
+    // digits: normalised here; one that cannot be made international is kept without a phone
+    // rather than failed, since this queue exists so that no message is lost.
+    phone: z
+      .string()
+      .nullable()
+      .transform((phone) => phoneOrNull(phone)),
     email: z.string().nullable(),
   }),
   text: z.string(),

@@ -22,6 +22,8 @@ export interface WebhookOptions {
   attempts?: number;
   backoffMs?: number;
   timeoutMs?: number;
+  /** Counts deliveries (metrics): each try that succeeded or failed, each one given up. */
+  recordDelivery?: (outcome: 'succeeded' | 'failed' | 'dead') => void;
 }
 
 export function webhookDeliveryJob(db: Database, options: WebhookOptions = {}) {
@@ -37,6 +39,10 @@ export function webhookDeliveryJob(db: Database, options: WebhookOptions = {}) {
         return await deliverWebhook(
           {
             ...store,
+            recordAttempt: async (id, outcome) => {
+              await store.recordAttempt(id, outcome);
+              options.recordDelivery?.(outcome.status);
+            },
             postSigned: (url, secret, body) =>
               postSigned(url, secret, body, options.timeoutMs ?? 10_000),
           },
@@ -69,6 +75,7 @@ export function startWebhooks(
   worker.on('failed', (failed) => {
     const deliveryId = (failed?.data as { deliveryId?: string } | undefined)?.deliveryId;
     if (failed && deliveryId && failed.attemptsMade >= (failed.opts.attempts ?? 1)) {
+      options.recordDelivery?.('dead');
       void store.markDead(deliveryId).catch(() => undefined);
     }
   });

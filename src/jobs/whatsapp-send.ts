@@ -39,6 +39,7 @@ export function whatsappSendJob(
 ) {
   return defineJob({
     name: whatsappSendQueue(channelId),
+    type: 'whatsapp-send',
     payload,
     attempts: options.attempts ?? 8,
     backoffMs: options.backoffMs ?? 2_000,

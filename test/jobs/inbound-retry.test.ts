@@ -15,7 +15,7 @@ const message = (id: string): InboundMessage => ({
   channelId: 'ch',
   externalChatId: '491510000001@c.us',
   providerMessageId: id,
-  contact: { name: 'Ann', phone: '491510000001', email: null },
+  contact: { name: 'Ann', phone: '+491510000001', email: null },
   text: 'hello',
   sentAt: new Date('2026-11-22T10:00:00.000Z'),
   isGroup: false,
@@ -57,6 +57,44 @@ describe('durableIngest', () => {
       // The worker's retry (backoff from 2 s) stores it, with every field intact.
       await expect.poll(() => stored.length, { timeout: 15_000, interval: 200 }).toBe(1);
       expect(stored[0]).toEqual(message('wa-1'));
+    } finally {
+      await durable.stop();
+      await queues.close();
+    }
+  });
+
+  it('issue 17: a job queued before phones kept their plus is stored with E.164; a number that cannot be made international loses its phone, not the message', async () => {
+    const queues = createQueueBackend({
+      kind: 'postgres',
+      url: t.url,
+      schema: `bullmq_${randomBytes(4).toString('hex')}`,
+    });
+    const stored: InboundMessage[] = [];
+    const durable = durableIngest(
+      {
+        submit(m) {
+          stored.push(m);
+          return Promise.resolve({ duplicate: false, chatId: 'c', messageId: 'm', newChat: true });
+        },
+      },
+      queues,
+    );
+    try {
+      // Payloads as an older release queued them: bare digits, added past today's schema.
+      for (const [id, phone] of [
+        ['old-1', '491510000001'],
+        ['old-2', '0151 0000001'],
+      ] as const) {
+        const m = message(id);
+        await queues.queue('inbound.retry').add('inbound.retry', {
+          ...m,
+          sentAt: m.sentAt.toISOString(),
+          contact: { ...m.contact, phone },
+        });
+      }
+      await expect.poll(() => stored.length, { timeout: 15_000, interval: 100 }).toBe(2);
+      const phones = Object.fromEntries(stored.map((m) => [m.providerMessageId, m.contact.phone]));
+      expect(phones).toEqual({ 'old-1': '+491510000001', 'old-2': null });
     } finally {
       await durable.stop();
       await queues.close();

@@ -25,6 +25,7 @@ import { assignChats } from './database.js';
 export interface WorldChat extends ChatFacts {
   externalId: string;
   contactId: string;
+  /** E.164, as stored (`+49…`); `externalId` is the WhatsApp id of the same number. */
   phone: string;
   email: string;
   /** ISO-8601 with microseconds: sorts lexically in time order. */
@@ -146,7 +147,7 @@ export function makeWorld(seed: number, prefix: string): World {
       // millisecond, so a cursor with millisecond precision would skip or repeat chats.
       const micros = r.chance(0.4) ? '000000' : `123${r.int(0, 2)}${r.int(0, 9)}0`;
       const lastMessageAt = `2026-11-01T10:${String(r.int(0, 5)).padStart(2, '0')}:00.${micros}Z`;
-      const phone = `49${r.int(100000000, 999999999)}${i}`;
+      const digits = `49${r.int(100000000, 999999999)}${i}`;
       chats.push({
         id: id('chat', i),
         workspaceId,
@@ -155,9 +156,9 @@ export function makeWorld(seed: number, prefix: string): World {
         assignee,
         participantIds: r.some(members, 2).map((m) => m.userId),
         crmGrantUserIds: r.some(members, 1).map((m) => m.userId),
-        externalId: `${phone}@c.us`,
+        externalId: `${digits}@c.us`,
         contactId: id('ct', i),
-        phone,
+        phone: `+${digits}`,
         email: `c${i}@${prefix.replace(/_/g, '')}.example`,
         lastMessageAt,
       });

@@ -21,6 +21,8 @@ import { WhatsappAccounts } from '../../src/adapters/whatsapp/accounts.js';
 import { isAccountStopped } from '../../src/adapters/whatsapp/account-store.js';
 import { createPostgresLeases } from '../../src/adapters/whatsapp/lease.js';
 import type { WhatsappClientFactory } from '../../src/adapters/whatsapp/whatsapp-channel.js';
+import { countAccountsByStatus } from '../../src/adapters/whatsapp/account-store.js';
+import { createMetrics, type Metrics } from '../../src/adapters/metrics/metrics.js';
 import type { TestDatabase } from './database.js';
 
 /**
@@ -34,6 +36,8 @@ export interface RunningApi {
   queues: QueueBackend;
   /** With `options.whatsapp`: this "node"'s WhatsApp accounts. */
   whatsapp: WhatsappAccounts | undefined;
+  /** With `options.metrics`: this server's metrics, also served at GET /metrics. */
+  metrics: Metrics | undefined;
   close(): Promise<void>;
 }
 
@@ -54,13 +58,25 @@ export async function startApi(
     webhookAttempts?: number;
     redisUrl?: string;
     whatsapp?: TestWhatsappOptions;
+    metrics?: boolean;
   } = {},
 ): Promise<RunningApi> {
   const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
+  const metrics = options.metrics ? createMetrics() : undefined;
   const queues = createQueueBackend(
     options.redisUrl
-      ? { kind: 'redis', url: options.redisUrl, prefix: `sbtest-${randomBytes(4).toString('hex')}` }
-      : { kind: 'postgres', url: t.url, schema: `bullmq_${randomBytes(4).toString('hex')}` },
+      ? {
+          kind: 'redis',
+          url: options.redisUrl,
+          prefix: `sbtest-${randomBytes(4).toString('hex')}`,
+          recorder: metrics,
+        }
+      : {
+          kind: 'postgres',
+          url: t.url,
+          schema: `bullmq_${randomBytes(4).toString('hex')}`,
+          recorder: metrics,
+        },
   );
   const replies = whatsappReplies({
     queues,
@@ -86,8 +102,9 @@ export async function startApi(
     backoffMs: 100,
     attempts: options.webhookAttempts ?? 4,
     timeoutMs: 2_000,
+    recordDelivery: (outcome) => metrics?.webhookDelivery(outcome),
   });
-  const ingest = createIngestPipeline(t.db, { afterIngest: routeNewChats });
+  const ingest = createIngestPipeline(t.db, { afterIngest: routeNewChats, recorder: metrics });
   const leases = options.whatsapp
     ? createPostgresLeases({ connectionString: t.url, heartbeatMs: 500 })
     : undefined;
@@ -107,7 +124,13 @@ export async function startApi(
         })
       : undefined;
   whatsapp?.start();
+  metrics?.readFrom({
+    queueDepths: () => queues.jobCounts(),
+    openStreams: () => live.openStreams(),
+    whatsappAccounts: () => countAccountsByStatus(t.db),
+  });
   const app = await buildServer({
+    metrics: metrics && { metrics, route: true },
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},
     routes: (server) =>
@@ -135,6 +158,7 @@ export async function startApi(
     app,
     queues,
     whatsapp,
+    metrics,
     async close() {
       await stopBackground();
       await webhooks.stop();
@@ -262,4 +286,26 @@ export async function openStream(base: string, path: string, token: string) {
     ended: () => ended,
     close: () => controller.abort(),
   };
+}
+
+/** A new organization's workspace, its Owner's token and a webhook channel the workspace owns. */
+export async function createWorkspaceWithChannel(
+  api: RunningApi,
+  name = 'Acme',
+): Promise<{ ws: string; owner: string; channel: { id: string; secret: string } }> {
+  const call = client(api.base);
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const org = await call('POST', '/v1/organizations', {
+    token: api.platformToken,
+    body: { name, workspace: { name: 'W' }, owner: { email: `o@${slug}.test`, name: 'O' } },
+  });
+  if (org.status !== 201) throw new Error(`organization not created: ${org.text}`);
+  const ws = org.body.workspace.id as string;
+  const owner = org.body.token as string;
+  const ch = await call('POST', `/v1/workspaces/${ws}/channels`, {
+    token: owner,
+    body: { type: 'webhook', name: 'Web chat', owner: { type: 'workspace' } },
+  });
+  if (ch.status !== 201) throw new Error(`channel not created: ${ch.text}`);
+  return { ws, owner, channel: { id: ch.body.channel.id, secret: ch.body.channel.inbound.secret } };
 }

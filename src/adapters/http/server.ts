@@ -1,5 +1,9 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -8,7 +12,11 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
+import { trackRequests } from '../logging/log-context.js';
+import { instrumentServer } from '../metrics/http.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { errorBody, handleError } from './errors.js';
+import { discardBody } from './oversized-body.js';
 
 /** A readiness check: resolves when the dependency answers, rejects otherwise. */
 export type HealthCheck = () => Promise<void>;
@@ -17,12 +25,19 @@ export interface ServerOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance'];
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes: number;
+  /**
+   * How much of a body over the limit is read and thrown away so the client, still writing,
+   * receives the 413 (default 16 × the limit); a larger body gets the 413 and a closed connection.
+   */
+  bodyDiscardLimitBytes?: number;
   /** Dependencies that must answer for `/readyz` to be 200: database, queue… */
   readiness: Record<string, HealthCheck>;
   /** How long one readiness check may take before it counts as failed. */
   readinessTimeoutMs?: number;
   /** The API's routes (main.ts passes `registerApiRoutes` with its dependencies). */
   routes?: (app: App) => void;
+  /** Times requests; with `route`, serves `GET /metrics` here as well. */
+  metrics?: { metrics: Metrics; route: boolean };
 }
 
 export type App = FastifyInstance;
@@ -44,7 +59,16 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(handleError);
+  const discardBound = options.bodyDiscardLimitBytes ?? 16 * options.bodyLimitBytes;
+  app.setErrorHandler(async (error, request, reply) => {
+    if ((error as Partial<FastifyError>).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Answered once the client has sent it all, or the connection is closed (see discardBody).
+      if (!(await discardBody(request.raw, discardBound))) reply.header('connection', 'close');
+    }
+    return handleError(error, request, reply);
+  });
+  trackRequests(app);
+  if (options.metrics) instrumentServer(app, options.metrics.metrics, options.metrics);
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlive } from '../db/embedded-postgres.js';
+import { StartupError, cannotWrite } from './startup-error.js';
 
 /**
  * The data dir (`SWITCHBOARD_DATA_DIR`) holds what the embedded default keeps on this
@@ -11,18 +12,22 @@ import { isAlive } from '../db/embedded-postgres.js';
 
 /** Claims the data dir for this process, so two servers never share one embedded cluster. */
 export async function lockDataDir(dataDir: string): Promise<{ release(): Promise<void> }> {
-  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  await mkdir(dataDir, { recursive: true, mode: 0o755 }).catch(
+    cannotWrite(`the data dir ${dataDir}`, dataDir),
+  );
   const lockFile = path.join(dataDir, 'switchboard.pid');
   if (existsSync(lockFile)) {
     const pid = Number((await readFile(lockFile, 'utf8')).trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(
-        `another Switchboard (pid ${pid}) is running with the data dir ${dataDir}; ` +
-          'stop it or set SWITCHBOARD_DATA_DIR to another folder',
+      throw new StartupError(
+        `another Switchboard (pid ${pid}) is running with the data dir ${dataDir}`,
+        'Stop it, or set SWITCHBOARD_DATA_DIR to another folder',
       );
     }
   }
-  await writeFile(lockFile, `${process.pid}\n`);
+  await writeFile(lockFile, `${process.pid}\n`).catch(
+    cannotWrite(`the data dir ${dataDir}`, dataDir),
+  );
   return {
     async release() {
       const pid = await readFile(lockFile, 'utf8').catch(() => '');

@@ -15,8 +15,15 @@ import { Redis } from 'ioredis';
  */
 export type QueueBackendKind = 'redis' | 'postgres';
 
+/** Told how each job run by a worker ended and how long it took (metrics). */
+export interface JobRecorder {
+  jobFinished(job: string, outcome: 'completed' | 'failed' | 'delayed', seconds: number): void;
+}
+
 export interface QueueBackend {
   readonly kind: QueueBackendKind;
+  /** Where workers report their jobs' outcomes (`startWorker`), if anywhere. */
+  readonly recorder: JobRecorder | undefined;
   /** A producer for the named queue. Queues are cached: one instance per name. */
   queue<Data = unknown, Result = unknown>(name: string): Queue<Data, Result>;
   /** A worker for the named queue, on its own connection. Closed by `close()`. */
@@ -27,6 +34,8 @@ export interface QueueBackend {
   ): Worker<Data, Result>;
   /** Readiness probe: one round trip through the backend. */
   ping(): Promise<void>;
+  /** Jobs per state of every queue this process has used (a producer or a worker), for metrics. */
+  jobCounts(): Promise<Map<string, Record<string, number>>>;
   /** Closes workers first (letting running jobs finish), then producers and connections. */
   close(): Promise<void>;
 }
@@ -37,20 +46,35 @@ export type QueueBackendOptions =
       url: string;
       /** Key prefix; tests use a unique one per file. */
       prefix?: string;
+      recorder?: JobRecorder;
+      onError?: (error: Error, queue: string) => void;
     }
   | {
       kind: 'postgres';
       url: string;
       /** Schema holding BullMQ's tables; tests use a unique one per file. */
       schema?: string;
+      recorder?: JobRecorder;
+      /** A worker's connection failed (it reconnects by itself); not called once closing. */
+      onError?: (error: Error, queue: string) => void;
     };
 
 const HEALTH_QUEUE = 'switchboard-health';
+const COUNTED_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'waiting-children',
+  'failed',
+  'completed',
+] as const;
 
 export function createQueueBackend(options: QueueBackendOptions): QueueBackend {
   const queues = new Map<string, Queue>();
   const workers = new Set<Worker>();
   const redisClients = new Set<Redis>();
+  let closing = false;
 
   const makeRedis = (url: string) => {
     // BullMQ requires maxRetriesPerRequest: null on connections that block (workers),
@@ -89,6 +113,7 @@ export function createQueueBackend(options: QueueBackendOptions): QueueBackend {
 
   const backend: QueueBackend = {
     kind: options.kind,
+    recorder: options.recorder,
     queue<Data, Result>(name: string) {
       let queue = queues.get(name);
       if (!queue) {
@@ -107,12 +132,28 @@ export function createQueueBackend(options: QueueBackendOptions): QueueBackend {
       workers.add(worker);
       // Workers that come and go (one per WhatsApp account this node runs) are not kept.
       worker.on('closed', () => workers.delete(worker));
+      // Without a listener BullMQ prints the error with console.error, the client and all.
+      worker.on('error', (error) => {
+        if (!closing) options.onError?.(error, name);
+      });
       return worker as Worker<Data, Result>;
     },
     async ping() {
       await backend.queue(HEALTH_QUEUE).getJobCounts('waiting');
     },
+    async jobCounts() {
+      const names = new Set([...queues.keys(), ...[...workers].map((w) => w.name)]);
+      names.delete(HEALTH_QUEUE);
+      const counts = await Promise.all(
+        [...names].map(
+          async (name) =>
+            [name, await backend.queue(name).getJobCounts(...COUNTED_STATES)] as const,
+        ),
+      );
+      return new Map(counts);
+    },
     async close() {
+      closing = true;
       await Promise.all([...workers].map((worker) => worker.close()));
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await Promise.all([...redisClients].map((client) => client.quit().catch(() => undefined)));

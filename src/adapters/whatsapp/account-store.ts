@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
+import { phoneOrNull } from '../../core/contacts/phone.js';
 import { AppError } from '../../core/errors.js';
 import type { Database } from '../db/database.js';
+import type { ChannelStatus } from '../db/tables/channels.table.js';
 import { parseWhatsappSettings, type WhatsappSettings } from './settings.js';
 import type { WhatsappStatus } from './whatsapp-channel.js';
 
@@ -28,6 +30,27 @@ export async function listRunnableAccounts(db: Database): Promise<RunnableAccoun
     .orderBy('id')
     .execute();
   return rows.map((r) => ({ workspaceId: r.workspace_id, channelId: r.id }));
+}
+
+const accountStatuses = [
+  'qr_pending',
+  'connected',
+  'disconnected',
+  'logged_out',
+  'disabled',
+] as const satisfies readonly ChannelStatus[];
+
+/** WhatsApp accounts per status, every status present (0 when none), for metrics. */
+export async function countAccountsByStatus(db: Database): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('channel_accounts')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('type', '=', 'whatsapp')
+    .groupBy('status')
+    .execute();
+  const counts: Record<string, number> = Object.fromEntries(accountStatuses.map((s) => [s, 0]));
+  for (const row of rows) counts[row.status] = Number(row.count);
+  return counts;
 }
 
 /** Logged out, disabled or deleted: nobody runs it, so nobody will send its replies. */
@@ -95,18 +118,20 @@ export async function readSettings(db: Database, channelId: string): Promise<Wha
 
 /**
  * The name the contact of a chat already has (by phone in the workspace, else by the chat),
- * so a message we wrote ourselves does not rename them after their number.
+ * so a message we wrote ourselves does not rename them after their number. Contacts are
+ * stored under E.164, so the phone is looked up in that form however it was written.
  */
 export async function knownContactName(
   db: Database,
   at: { workspaceId: string; channelId: string; externalChatId: string; phone: string | null },
 ): Promise<string | undefined> {
-  const row = at.phone
+  const phone = phoneOrNull(at.phone);
+  const row = phone
     ? await db
         .selectFrom('contacts')
         .select('name')
         .where('workspace_id', '=', at.workspaceId)
-        .where('phone', '=', at.phone)
+        .where('phone', '=', phone)
         .executeTakeFirst()
     : await db
         .selectFrom('chats as c')

@@ -1,3 +1,5 @@
+import { phoneOrNull } from '../../core/contacts/phone.js';
+
 /**
  * WhatsApp ids ("jids"): `<user>@<server>`. Only the shapes below are accepted; anything else
  * is malformed and the message carrying it is rejected rather than stored half-understood.
@@ -9,7 +11,10 @@ export interface Jid {
   serialized: string;
   user: string;
   kind: JidKind;
-  /** Digits of the phone number, for `@c.us` users only (a `@lid` hides the number). */
+  /**
+   * The phone number in E.164 (`+4930123456`), for `@c.us` users only (a `@lid` hides the
+   * number), and only when the digits make a possible international number.
+   */
   phone: string | null;
 }
 
@@ -31,7 +36,7 @@ export function parseJid(value: unknown): Jid | null {
     case 'c.us':
     case 's.whatsapp.net':
       return digits && user.length >= 3 && user.length <= 20
-        ? { serialized: `${user}@c.us`, user, kind: 'user', phone: user }
+        ? { serialized: `${user}@c.us`, user, kind: 'user', phone: phoneOrNull(user) }
         : null;
     case 'lid':
       return digits ? { serialized: `${user}@lid`, user, kind: 'lid', phone: null } : null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { phoneSchema } from '../../core/chats/inbound-message.js';
+import { normalizePhone } from '../../core/contacts/phone.js';
 import { AppError } from '../../core/errors.js';
 import { parseJid } from './jid.js';
 import type { WhatsappInbound } from './to-inbound.js';
@@ -20,18 +20,25 @@ const contactRef = z
     if (value.includes('@')) {
       const jid = parseJid(value);
       if (jid) return jid.serialized;
-    } else {
-      const phone = phoneSchema.safeParse(value);
-      if (phone.success) return phone.data;
+      ctx.addIssue({ code: 'custom', message: 'must be a phone number or a WhatsApp id' });
+      return z.NEVER;
     }
-    ctx.addIssue({ code: 'custom', message: 'must be a phone number or a WhatsApp id' });
+    const phone = normalizePhone(value);
+    if (phone.ok) return phone.phone;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a phone number or a WhatsApp id; as a phone number it ${phone.message}`,
+    });
     return z.NEVER;
   });
 
 export const whatsappSettingsSchema = z.looseObject({
   /** Group chats are ingested only when the owner turns them on. */
   groups: z.boolean().default(false),
-  /** Phones (digits) or ids (`…@c.us`, `…@lid`, `…@g.us`) whose chats are never ingested. */
+  /**
+   * Phones (E.164, `+4930123456`) or ids (`…@c.us`, `…@lid`, `…@g.us`) whose chats are never
+   * ingested.
+   */
   excludedContacts: z
     .array(contactRef)
     .max(5000)

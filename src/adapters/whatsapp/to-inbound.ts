@@ -1,6 +1,7 @@
 import type { Message } from 'whatsapp-web.js';
 import { z } from 'zod';
-import { phoneSchema, type InboundMessage } from '../../core/chats/inbound-message.js';
+import type { InboundMessage } from '../../core/chats/inbound-message.js';
+import { phoneOrNull } from '../../core/contacts/phone.js';
 import { isConversationJid, parseJid, type Jid } from './jid.js';
 
 /**
@@ -202,8 +203,8 @@ function map(message: Message, account: AccountRef, hint: ContactHint): ToInboun
   const text = (isMedia ? (raw.caption ?? '') : textOf(type, body, raw)).slice(0, MAX_TEXT);
 
   const hintName = typeof hint.name === 'string' && hint.name.trim() ? hint.name.trim() : null;
-  const hintPhone = phoneSchema.safeParse(hint.phone);
-  const phone = isGroup ? null : hintPhone.success ? hintPhone.data : chat.phone;
+  // E.164: the lookup's phone (a @lid hides it from the id), else the number in a @c.us id.
+  const phone = isGroup ? null : (phoneOrNull(hint.phone) ?? chat.phone);
   const name = isGroup
     ? (hintName ?? `WhatsApp group ${chat.user}`)
     : (hintName ?? senderName ?? phone ?? chat.user);

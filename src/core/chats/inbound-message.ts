@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * Every channel's traffic becomes one `InboundMessage` before anything else sees it
  * (WhatsApp, the signed webhook channel, Slack): workspace, channel account, external chat
@@ -11,6 +9,7 @@ export interface InboundMessage {
   channelId: string;
   externalChatId: string;
   providerMessageId: string;
+  /** `phone` is E.164 with its '+' (`normalizePhone`, core/contacts/phone.ts), or null. */
   contact: { name: string; phone: string | null; email: string | null };
   text: string;
   sentAt: Date;
@@ -33,17 +32,6 @@ export interface MediaMetadata {
   filename: string | null;
   size: number | null;
 }
-
-/** Phone numbers are stored as digits (E.164 without '+'), as providers send them. */
-export const phoneSchema = z
-  .string()
-  .max(40)
-  .transform((v) => v.replace(/[\s().-]/g, '').replace(/^\+/, ''))
-  .pipe(
-    z
-      .string()
-      .regex(/^[0-9]{3,20}$/, 'must be a phone number (digits, optional +, spaces, dashes)'),
-  );
 
 export const PREVIEW_LENGTH = 200;
 

@@ -1,4 +1,5 @@
 import type { ChatFacts } from '../access/index.js';
+import { phoneDigits } from '../contacts/phone.js';
 import type { ContactField, RoutingCondition, RoutingRuleSpec } from './rules.js';
 import { cachedRoutingPattern } from './safe-regex.js';
 import { WORD_CHARS } from './word-chars.js';
@@ -105,16 +106,18 @@ function contactValue(contact: ContactFacts, field: ContactField): string | null
   return Object.hasOwn(contact.fields, key) ? (contact.fields[key] ?? null) : null;
 }
 
-/** Case- and accent-composition-insensitive text; phone numbers by their digits. */
+/**
+ * Case- and accent-composition-insensitive text; phone numbers by the digits of their E.164
+ * form, so `0049 30 123456`, `+49 (30) 123-456` and a stored `+4930123456` are one number.
+ */
 function compareField(
   field: ContactField,
   op: 'equals' | 'contains',
   actual: string,
   expected: string,
 ): boolean {
-  const digits = (s: string) => s.replace(/\D/g, '');
-  const byDigits = field === 'phone' && digits(expected) !== '';
-  const norm = (s: string) => (byDigits ? digits(s) : s.normalize('NFC').trim().toLowerCase());
+  const byDigits = field === 'phone' && /\d/.test(expected);
+  const norm = (s: string) => (byDigits ? phoneDigits(s) : s.normalize('NFC').trim().toLowerCase());
   return op === 'equals' ? norm(actual) === norm(expected) : norm(actual).includes(norm(expected));
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizePhone } from '../contacts/phone.js';
 import { routingPatternProblem } from './safe-regex.js';
 
 /**
@@ -38,8 +39,10 @@ const channelCondition = z
   .strict();
 
 /**
- * A contact field equals / contains a value (case-insensitive; phone numbers compare by their
- * digits, so "+49 170 1234" equals "491701234"), or is set at all.
+ * A contact field equals / contains a value (case-insensitive; phone numbers compare by the
+ * digits of their E.164 form, so "0049 170 1234" equals "+491701234"), or is set at all. A
+ * phone to equal must be one `normalizePhone` accepts (a national "0170 1234" would match no
+ * stored number, which are all international); one to contain may be any fragment.
  */
 const contactFieldCondition = z.discriminatedUnion('op', [
   z
@@ -49,7 +52,12 @@ const contactFieldCondition = z.discriminatedUnion('op', [
       op: z.enum(['equals', 'contains']),
       value: conditionValue,
     })
-    .strict(),
+    .strict()
+    .superRefine((c, ctx) => {
+      if (c.field !== 'phone' || c.op !== 'equals') return;
+      const phone = normalizePhone(c.value);
+      if (!phone.ok) ctx.addIssue({ code: 'custom', path: ['value'], message: phone.message });
+    }),
   z
     .object({
       kind: z.literal('contact_field'),

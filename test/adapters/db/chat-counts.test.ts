@@ -49,7 +49,7 @@ describe('badge counters', () => {
       .execute();
     await db
       .insertInto('contacts')
-      .values({ id: 'ct', workspace_id: 'ws', name: 'C', phone: '4915112345678', fields: '{}' })
+      .values({ id: 'ct', workspace_id: 'ws', name: 'C', phone: '+4915112345678', fields: '{}' })
       .execute();
     // Two broad-scope counters, registered while there are no chats (so 0 is their value).
     for (const scope of scopes) await keepScopeCount(db, scope);

@@ -33,7 +33,7 @@ async function workspace() {
     channelId: `${ws}_ch`,
     externalChatId: 'chat-1',
     providerMessageId: `m${++n}`,
-    contact: { name: 'Ann', phone: '4915100000001', email: null },
+    contact: { name: 'Ann', phone: '+4915100000001', email: null },
     text: `hello ${n}`,
     sentAt: new Date(Date.UTC(2026, 0, 1, 12, 0, n)),
     ...over,
@@ -103,7 +103,7 @@ describe('ingestBatch', () => {
     await ingestBatch(t.db, [
       message({
         externalChatId: 'p1',
-        contact: { name: 'Pia', phone: '111222333', email: 'pia@x.test' },
+        contact: { name: 'Pia', phone: '+4930111222', email: 'pia@x.test' },
       }),
       message({ externalChatId: 'e1', contact: { name: 'Eve', phone: null, email: 'eve@x.test' } }),
       message({ externalChatId: 'n1', contact: { name: 'Nameless', phone: null, email: null } }),
@@ -112,7 +112,7 @@ describe('ingestBatch', () => {
       // Same phone on another chat, renamed: the same contact, new name, email kept.
       message({
         externalChatId: 'p2',
-        contact: { name: 'Pia B.', phone: '111222333', email: null },
+        contact: { name: 'Pia B.', phone: '+4930111222', email: null },
       }),
       message({ externalChatId: 'e2', contact: { name: 'Eve', phone: null, email: 'eve@x.test' } }),
       // No identifier: the chat's existing contact.
@@ -123,21 +123,21 @@ describe('ingestBatch', () => {
       .selectFrom('contacts')
       .selectAll()
       .where('workspace_id', '=', ws)
-      .where('phone', '=', '111222333')
+      .where('phone', '=', '+4930111222')
       .executeTakeFirstOrThrow();
     expect(pia).toMatchObject({ name: 'Pia B.', email: 'pia@x.test' });
     // A phone contact does not take an email another contact has.
     await ingestBatch(t.db, [
       message({
         externalChatId: 'p3',
-        contact: { name: 'Pat', phone: '999888777', email: 'eve@x.test' },
+        contact: { name: 'Pat', phone: '+4930999888', email: 'eve@x.test' },
       }),
     ]);
     const pat = await t.db
       .selectFrom('contacts')
       .selectAll()
       .where('workspace_id', '=', ws)
-      .where('phone', '=', '999888777')
+      .where('phone', '=', '+4930999888')
       .executeTakeFirstOrThrow();
     expect(pat.email).toBeNull();
   });
@@ -197,7 +197,7 @@ describe('ingestBatch', () => {
     const messages = Array.from({ length: 200 }, (_, i) =>
       message({
         externalChatId: `c${i % 20}`,
-        contact: { name: 'X', phone: `5550000${i % 10}`, email: null },
+        contact: { name: 'X', phone: `+4930555000${i % 10}`, email: null },
       }),
     );
     const shuffled = () => [...messages].sort(() => Math.random() - 0.5);

@@ -1,10 +1,11 @@
-import { Migrator, sql } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   migrateDownAll,
   migrateToLatest,
   type Database,
 } from '../../../src/adapters/db/database.js';
+import * as m0013 from '../../../src/adapters/db/migrations/0013-e164-phones.js';
 import { migrationProvider, migrations } from '../../../src/adapters/db/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
@@ -115,6 +116,125 @@ describe('migrations', () => {
         { id: 'c2', assignee_user_id: null, assignee_team_id: 't1', last_assignee_user_id: 'u2' },
         { id: 'c3', assignee_user_id: null, assignee_team_id: null, last_assignee_user_id: null },
       ]);
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('0013 gives stored phones their plus (issue 17), keeps what it cannot read aside, idempotently, and back down', async () => {
+    const other = await createTestDatabase({ migrated: false });
+    try {
+      const migrator = new Migrator({ db: other.db, provider: migrationProvider });
+      await migrator.migrateTo('0012-covering-list-indexes');
+      for (const statement of [
+        sql`insert into organizations (id, name) values ('org', 'O')`,
+        sql`insert into workspaces (id, organization_id, name, integration_secret) values ('ws', 'org', 'W', 's'), ('ws2', 'org', 'W2', 's')`,
+        sql`insert into contacts (id, workspace_id, name, phone, fields, created_at) values
+          ('ct_bare', 'ws', '4930123456', '4930123456', '{}', '2026-01-02'),
+          ('ct_00_same', 'ws', 'Second spelling', '004930123456', '{}', '2026-01-01'),
+          ('ct_00', 'ws', 'London', '00442079460000', '{}', '2026-01-01'),
+          ('ct_national', 'ws', 'Berlin office', '030123456', '{"tier": "gold"}', '2026-01-01'),
+          ('ct_short', 'ws', 'Short', '111222333', '{}', '2026-01-01'),
+          ('ct_none', 'ws', 'No phone', null, '{}', '2026-01-01'),
+          ('ct_other_ws', 'ws2', 'Same number elsewhere', '4930123456', '{}', '2026-01-01')`,
+        sql`insert into channel_accounts (id, workspace_id, type, name, owner_type, status, settings) values
+          ('ch_wa', 'ws', 'whatsapp', 'wa', 'workspace', 'disconnected',
+           '{"groups": true, "phoneNumber": "keep", "excludedContacts": ["4917655555555", "004917655555555", "030123456", "120363025246125486@g.us", "187743294562371@lid"]}'),
+          ('ch_hook', 'ws', 'webhook', 'hook', 'workspace', 'active', '{"excludedContacts": ["4917655555555"]}')`,
+      ])
+        await statement.execute(other.db);
+
+      await migrateToLatest(other.db);
+      const contacts = async () =>
+        (
+          await sql<{ id: string; name: string; phone: string | null; fields: object }>`
+            select id, name, phone, fields from contacts order by id`.execute(other.db)
+        ).rows;
+      const settings = async () =>
+        (
+          await sql<{
+            id: string;
+            settings: object;
+          }>`select id, settings from channel_accounts order by id`.execute(other.db)
+        ).rows;
+      const migrated = await contacts();
+      expect(migrated).toEqual([
+        { id: 'ct_00', name: 'London', phone: '+442079460000', fields: {} },
+        // Two spellings of one number: the contact whose digits already were it keeps it.
+        {
+          id: 'ct_00_same',
+          name: 'Second spelling',
+          phone: null,
+          fields: { phoneBeforeE164: '004930123456' },
+        },
+        // Named after its bare number: renamed to the number's new form.
+        { id: 'ct_bare', name: '+4930123456', phone: '+4930123456', fields: {} },
+        {
+          id: 'ct_national',
+          name: 'Berlin office',
+          phone: null,
+          fields: { tier: 'gold', phoneBeforeE164: '030123456' },
+        },
+        { id: 'ct_none', name: 'No phone', phone: null, fields: {} },
+        {
+          id: 'ct_other_ws',
+          name: 'Same number elsewhere',
+          phone: '+4930123456',
+          fields: {},
+        },
+        { id: 'ct_short', name: 'Short', phone: null, fields: { phoneBeforeE164: '111222333' } },
+      ]);
+      const migratedSettings = await settings();
+      expect(migratedSettings).toEqual([
+        { id: 'ch_hook', settings: { excludedContacts: ['4917655555555'] } },
+        {
+          id: 'ch_wa',
+          settings: {
+            groups: true,
+            phoneNumber: 'keep',
+            // A national number could only ever have matched the WhatsApp id of those digits.
+            excludedContacts: [
+              '+4917655555555',
+              '030123456@c.us',
+              '120363025246125486@g.us',
+              '187743294562371@lid',
+            ],
+          },
+        },
+      ]);
+      // From now on the database takes E.164 only.
+      await expect(
+        sql`insert into contacts (id, workspace_id, name, phone) values ('ct_new', 'ws', 'N', '4915112345678')`.execute(
+          other.db,
+        ),
+      ).rejects.toMatchObject({ code: '23514', constraint: 'contacts_phone_e164' });
+
+      // Idempotent: running it again changes nothing (outside the migrator it opens its own
+      // transaction).
+      await m0013.up(other.db as unknown as Kysely<unknown>);
+      expect(await contacts()).toEqual(migrated);
+      expect(await settings()).toEqual(migratedSettings);
+
+      await migrator.migrateTo('0012-covering-list-indexes');
+      const down = await contacts();
+      expect(down.map((c) => [c.id, c.name, c.phone])).toEqual([
+        ['ct_00', 'London', '442079460000'],
+        ['ct_00_same', 'Second spelling', '004930123456'],
+        ['ct_bare', '4930123456', '4930123456'],
+        ['ct_national', 'Berlin office', '030123456'],
+        ['ct_none', 'No phone', null],
+        ['ct_other_ws', 'Same number elsewhere', '4930123456'],
+        ['ct_short', 'Short', '111222333'],
+      ]);
+      expect(down.find((c) => c.id === 'ct_national')?.fields).toEqual({ tier: 'gold' });
+      expect((await settings()).find((s) => s.id === 'ch_wa')?.settings).toMatchObject({
+        excludedContacts: [
+          '4917655555555',
+          '030123456@c.us',
+          '120363025246125486@g.us',
+          '187743294562371@lid',
+        ],
+      });
     } finally {
       await other.drop();
     }

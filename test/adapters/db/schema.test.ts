@@ -34,8 +34,8 @@ describe('schema invariants', () => {
     await db
       .insertInto('contacts')
       .values([
-        { id: 'ct_a', workspace_id: 'ws_a', name: 'Cust', phone: '4915112345678', fields: '{}' },
-        { id: 'ct_b', workspace_id: 'ws_b', name: 'Cust', phone: '4915112345678', fields: '{}' },
+        { id: 'ct_a', workspace_id: 'ws_a', name: 'Cust', phone: '+4915112345678', fields: '{}' },
+        { id: 'ct_b', workspace_id: 'ws_b', name: 'Cust', phone: '+4915112345678', fields: '{}' },
       ])
       .execute();
     await db
@@ -311,12 +311,25 @@ describe('schema invariants', () => {
           id: 'ct_dup',
           workspace_id: 'ws_a',
           name: 'Dup',
-          phone: '4915112345678',
+          phone: '+4915112345678',
           fields: '{}',
         })
         .execute(),
     );
     expect(error.code).toBe('23505'); // unique_violation
+  });
+
+  it('stores phones only as E.164 with the plus (issue 17): bare digits and spellings are refused', async () => {
+    for (const [i, phone] of ['4915112345678', '+49 151 12345678', '+04915112345678'].entries()) {
+      const error = await pgError(
+        t.db
+          .insertInto('contacts')
+          .values({ id: `ct_shape${i}`, workspace_id: 'ws_a', name: 'S', phone, fields: '{}' })
+          .execute(),
+      );
+      expect(error.code, phone).toBe('23514'); // check_violation
+      expect(error.constraint).toBe('contacts_phone_e164');
+    }
   });
 
   it('refuses a rating outside 1..5 and a malformed email', async () => {

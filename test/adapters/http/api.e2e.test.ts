@@ -634,7 +634,7 @@ describe('the REST API over a real socket', () => {
       await expect.poll(() => agent2.events.some(isLive), { timeout: 10_000 }).toBe(true);
       const forOwner = owner.events.find(isLive);
       const forAgent2 = agent2.events.find(isLive);
-      expect(forOwner?.data.chat.contact.phone).toBe('4915177770000');
+      expect(forOwner?.data.chat.contact.phone).toBe('+4915177770000');
       expect(JSON.stringify(forAgent2?.data).replace(/\D/g, '')).not.toContain('4915177770000');
       expect(forAgent2?.data.message.text).not.toContain('7777 0000');
       // The Agent of another team never hears of it, by any event.

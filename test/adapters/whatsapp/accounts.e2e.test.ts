@@ -228,12 +228,15 @@ describe('WhatsApp accounts through the API', () => {
         body: { settings },
       });
     expect((await patch({ excludedContacts: ['not a phone'] })).status).toBe(422);
+    const national = await patch({ excludedContacts: ['0176 55555555'] });
+    expect(national.status).toBe(422);
+    expect(JSON.stringify(national.body)).toContain('national number');
     expect((await patch({ groups: true }, token.bert)).status).toBe(404);
     const patched = await patch({ groups: true, excludedContacts: ['+49 176 55555555'] });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body.channel.settings).toEqual({
       groups: true,
-      excludedContacts: ['4917655555555'],
+      excludedContacts: ['+4917655555555'],
     });
 
     fake.receive(messageOf(text('hi again', { chat: GROUP, author: BEN, id: 'G2' })));

@@ -121,7 +121,7 @@ describe('message updates in PostgreSQL', () => {
       sql`insert into organizations (id, name) values ('org_acks', 'Org')`,
       sql`insert into workspaces (id, organization_id, name, integration_secret) values (${ws}, 'org_acks', 'W', 's')`,
       sql`insert into channel_accounts (id, workspace_id, type, name, owner_type, status) values (${channel}, ${ws}, 'whatsapp', 'WA', 'workspace', 'connected')`,
-      sql`insert into contacts (id, workspace_id, name, phone) values ('ct_acks', ${ws}, 'Anna', '491701234567')`,
+      sql`insert into contacts (id, workspace_id, name, phone) values ('ct_acks', ${ws}, 'Anna', '+491701234567')`,
       sql`insert into chats (id, workspace_id, channel_id, external_id, contact_id, last_message_at) values ('chat_acks', ${ws}, ${channel}, ${ANNA}, 'ct_acks', now())`,
     ])
       await statement.execute(t.db);

@@ -26,12 +26,31 @@ describe('WhatsApp account settings (personal-chat protection)', () => {
     expect(parseWhatsappSettings(null)).toEqual(defaultWhatsappSettings);
   });
 
-  it('normalizes excluded contacts: phones to digits, ids to their canonical form, no duplicates', () => {
+  it('normalizes excluded contacts: phones to E.164 with the plus, ids to their canonical form, no duplicates', () => {
     const settings = parseWhatsappSettings({
       groups: true,
-      excludedContacts: ['+49 170 1234567', '491701234567', '4915112345678@S.WHATSAPP.NET', LID],
+      excludedContacts: [
+        '+49 170 1234567',
+        '491701234567',
+        '0049 (170) 123-4567',
+        '4915112345678@S.WHATSAPP.NET',
+        LID,
+      ],
     });
-    expect(settings.excludedContacts).toEqual(['491701234567', BEN, LID]);
+    expect(settings.excludedContacts).toEqual(['+491701234567', BEN, LID]);
+  });
+
+  it('refuses an excluded phone that cannot be made international, saying why', () => {
+    let caught: unknown;
+    try {
+      parseWhatsappSettings({ excludedContacts: ['0170 1234567'] });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isAppError(caught) && caught.details?.[0]).toEqual({
+      path: 'excludedContacts.0',
+      message: expect.stringContaining('national number') as unknown,
+    });
   });
 
   it('malformed settings are an invalid_input AppError that names the field', () => {

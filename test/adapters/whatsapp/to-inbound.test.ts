@@ -35,7 +35,7 @@ describe('toInbound: whatsapp-web.js Message → InboundMessage', () => {
         channelId: 'ch_1',
         externalChatId: ANNA,
         providerMessageId: `false_${ANNA}_3EB0C767D26A1D8A2B4F`,
-        contact: { name: 'Anna Schmidt', phone: '491701234567', email: null },
+        contact: { name: 'Anna Schmidt', phone: '+491701234567', email: null },
         text: 'Hallo, ist mein Paket unterwegs?',
         sentAt: new Date(1718000000 * 1000),
         isGroup: false,
@@ -109,7 +109,7 @@ describe('toInbound: whatsapp-web.js Message → InboundMessage', () => {
       fromMe: true,
       sender: null,
       senderName: null,
-      contact: { name: '491701234567', phone: '491701234567' },
+      contact: { name: '+491701234567', phone: '+491701234567' },
     });
   });
 
@@ -119,9 +119,31 @@ describe('toInbound: whatsapp-web.js Message → InboundMessage', () => {
       mapped(text('hi', { chat: LID }), { phone: '+49 151 1234 5678', name: 'Ben' }).contact,
     ).toEqual({
       name: 'Ben',
-      phone: '4915112345678',
+      phone: '+4915112345678',
       email: null,
     });
+    // The lookup's phone in any spelling is the same E.164 number; a national one is not kept.
+    for (const phone of ['4915112345678', '0049 151 1234 5678', '4915112345678@c.us']) {
+      expect(mapped(text('hi', { chat: LID }), { phone }).contact.phone, phone).toBe(
+        '+4915112345678',
+      );
+    }
+    expect(mapped(text('hi', { chat: LID }), { phone: '0151 1234 5678' }).contact.phone).toBeNull();
+  });
+
+  it('issue 17: the number in a @c.us id becomes E.164 with its plus, the same as any other spelling', () => {
+    const fromJid = mapped(text('hi', { chat: '4930123456@c.us' })).contact.phone;
+    expect(fromJid).toBe('+4930123456');
+    expect(mapped(text('hi', { chat: '4930123456@s.whatsapp.net' })).contact.phone).toBe(fromJid);
+    expect(mapped(text('hi', { chat: '4930123456:12@c.us' })).contact.phone).toBe(fromJid);
+    // A contact without a name is named after the number, in the same form.
+    expect(
+      mapped(text('hi', { chat: '4930123456@c.us', notifyName: undefined })).contact.name,
+    ).toBe('+4930123456');
+    // Digits that make no international number: the chat is still ingested, without a phone.
+    const unknown = mapped(text('hi', { chat: '999123456@c.us' }));
+    expect(unknown.externalChatId).toBe('999123456@c.us');
+    expect(unknown.contact.phone).toBeNull();
   });
 
   it('status updates, broadcast lists and channels are ignored, not rejected', () => {

@@ -67,23 +67,31 @@ describe('§3.4 mask phone and email', () => {
 
   it('leaves no phone (however spelled) and no email in any string field', () => {
     fc.assert(
-      fc.property(digitsArb, emailArb, fc.integer({ min: 0, max: 5 }), (digits, email, which) => {
-        const spelled = spellings(digits)[which] ?? digits;
-        const payload = {
-          chat: { externalId: `${digits}@c.us`, contact: { name: spelled, phone: digits, email } },
-          messages: [
-            { text: `call me at ${spelled} or write to ${email.toUpperCase()}` },
-            { text: `my colleague is at other.person@example.org` },
-          ],
-          event: { type: 'chat.assignee_changed', summary: `chat with ${spelled} (${email})` },
-        };
-        const out = redact(masked, payload);
-        for (const s of strings(out)) {
-          expect(s.replace(/\D/g, '')).not.toContain(digits);
-          expect(s.toLowerCase()).not.toContain(email);
-          expect(s).not.toContain('other.person@example.org');
-        }
-      }),
+      fc.property(
+        digitsArb,
+        emailArb,
+        fc.integer({ min: 0, max: 5 }),
+        fc.boolean(),
+        (digits, email, which, e164) => {
+          const spelled = spellings(digits)[which] ?? digits;
+          // Stored phones are E.164 with the plus (issue 17); older payloads carried bare digits.
+          const phone = e164 ? `+${digits}` : digits;
+          const payload = {
+            chat: { externalId: `${digits}@c.us`, contact: { name: spelled, phone, email } },
+            messages: [
+              { text: `call me at ${spelled} or write to ${email.toUpperCase()}` },
+              { text: `my colleague is at other.person@example.org` },
+            ],
+            event: { type: 'chat.assignee_changed', summary: `chat with ${spelled} (${email})` },
+          };
+          const out = redact(masked, payload);
+          for (const s of strings(out)) {
+            expect(s.replace(/\D/g, '')).not.toContain(digits);
+            expect(s.toLowerCase()).not.toContain(email);
+            expect(s).not.toContain('other.person@example.org');
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -109,6 +117,18 @@ describe('§3.4 mask phone and email', () => {
       contact: { phone: '•••••••••••78', name: 'Anna' },
       at: new Date(0),
       n: 3,
+    });
+  });
+
+  it('masks an E.164 number with its plus exactly as it masked the bare digits (issue 17)', () => {
+    expect(maskPhone('+4915112345678')).toBe(maskPhone('4915112345678'));
+    const out = redact(masked, {
+      contact: { phone: '+4915112345678', name: '+4915112345678' },
+      text: 'reach +4915112345678 or 4915112345678 soon',
+    });
+    expect(out).toEqual({
+      contact: { phone: '•••••••••••78', name: '•••••••••••78' },
+      text: 'reach •••••••••••78 or •••••••••••78 soon',
     });
   });
 

@@ -18,7 +18,7 @@ function chat(
     ...o,
     contact: {
       name: 'Ana Pérez',
-      phone: '491701234567',
+      phone: '+491701234567',
       email: 'ana@acme.com',
       fields: {},
       ...o.contact,
@@ -57,14 +57,42 @@ describe('routing rule conditions', () => {
       expect(matches([field('name', 'equals', 'Ana')], chat())).toBe(false);
     });
 
-    it('equals on a phone compares digits, however the admin wrote it', () => {
-      expect(matches([field('phone', 'equals', '+49 170 1234567')], chat())).toBe(true);
+    it('equals on a phone compares the E.164 number, however the admin wrote it', () => {
+      for (const spelling of [
+        '+49 170 1234567',
+        '+49 (170) 123-4567',
+        '0049 170 1234567',
+        '491701234567',
+        '+49 (0)170 1234567',
+      ]) {
+        expect(matches([field('phone', 'equals', spelling)], chat()), spelling).toBe(true);
+      }
       expect(matches([field('phone', 'equals', '+49 170 1234568')], chat())).toBe(false);
+      // A contact stored before phones kept their plus still compares as the same number.
+      const legacy = chat({ contact: { phone: '491701234567' } });
+      expect(matches([field('phone', 'equals', '0049 170 1234567')], legacy)).toBe(true);
+    });
+
+    it('equals on a phone refuses a number that cannot be made international (it would match nothing)', () => {
+      const parsed = routingConditionSchema.safeParse(field('phone', 'equals', '0170 1234567'));
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]).toMatchObject({
+        path: ['value'],
+        message: expect.stringContaining('national number') as unknown,
+      });
+      // A fragment to contain is not a whole number and is not checked.
+      expect(routingConditionSchema.safeParse(field('phone', 'contains', '0170')).success).toBe(
+        true,
+      );
     });
 
     it('contains: a part of the value, any case', () => {
       expect(matches([field('email', 'contains', '@ACME.com')], chat())).toBe(true);
       expect(matches([field('phone', 'contains', '170')], chat())).toBe(true);
+      // A fragment written internationally: its '+' or '00' is the prefix, not digits.
+      expect(matches([field('phone', 'contains', '+49 170')], chat())).toBe(true);
+      expect(matches([field('phone', 'contains', '0049 170')], chat())).toBe(true);
+      expect(matches([field('phone', 'contains', '0049 171')], chat())).toBe(false);
       expect(matches([field('email', 'contains', 'globex')], chat())).toBe(false);
     });
 

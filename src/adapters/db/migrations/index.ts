@@ -11,6 +11,7 @@ import * as m0009 from './0009-chat-counts.js';
 import * as m0010 from './0010-scope-counts.js';
 import * as m0011 from './0011-participant-recent.js';
 import * as m0012 from './0012-covering-list-indexes.js';
+import * as m0013 from './0013-e164-phones.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '0010-scope-counts': m0010,
   '0011-participant-recent': m0011,
   '0012-covering-list-indexes': m0012,
+  '0013-e164-phones': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -45,7 +45,7 @@ export interface ContactsTable {
   id: string;
   workspace_id: string;
   name: string;
-  /** E.164 digits without '+', as providers send them. */
+  /** E.164 with its '+' (`+4930123456`), as `normalizePhone` (core/contacts/phone.ts) makes it. */
   phone: string | null;
   email: string | null;
   /** Custom contact fields, used by routing rules. */

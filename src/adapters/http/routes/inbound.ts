@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { phoneSchema } from '../../../core/chats/inbound-message.js';
+import { phoneSchema } from '../../../core/contacts/phone.js';
 import { AppError } from '../../../core/errors.js';
 import { isTransient } from '../../db/ingest-pipeline.js';
 import type { HttpDeps } from '../context.js';
@@ -13,6 +13,7 @@ const inboundBody = z.object({
   chatId: z.string().min(1).max(300),
   contact: z.object({
     name: z.string().trim().min(1).max(200),
+    /** Any usual spelling; stored and shown as E.164 (`+4930123456`), or refused with 422. */
     phone: phoneSchema.optional(),
     email: z
       .email()

@@ -162,7 +162,7 @@ describe('the four derivations agree on random worlds (real PostgreSQL)', () => 
                 const strings = allStrings(redact(actual, items));
                 for (const chat of allChats) {
                   for (const s of strings) {
-                    expect(s.replace(/\D/g, '')).not.toContain(chat.phone);
+                    expect(s.replace(/\D/g, '')).not.toContain(chat.phone.replace(/\D/g, ''));
                     expect(s.toLowerCase()).not.toContain(chat.email);
                   }
                 }
