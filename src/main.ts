@@ -17,7 +17,7 @@ import { createMetrics } from './adapters/metrics/metrics.js';
 import { startMetricsServer } from './adapters/metrics/http.js';
 import { outboundStore } from './adapters/db/outbound.js';
 import { postSigned } from './adapters/http/post-signed.js';
-import { deliverOutboundJob } from './jobs/deliver-outbound.js';
+import { deliverOutboundJob, deliveryJobId } from './jobs/deliver-outbound.js';
 import { enqueue, startWorker } from './jobs/define-job.js';
 import { durableIngest } from './jobs/inbound-retry.js';
 import { startBackgroundWork } from './jobs/background.js';
@@ -202,7 +202,7 @@ async function main(config: Config): Promise<void> {
           replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
           whatsapp: whatsapp.accounts,
           enqueueOutbound: async (messageId) => {
-            await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
+            await enqueue(queues, deliverJob, { messageId }, { jobId: deliveryJobId(messageId) });
           },
         }),
     });

@@ -4,8 +4,10 @@ import { revokeMember } from '../core/people/revoke-member.js';
 import { runReassignJob } from '../core/people/reassign-chats.js';
 import type { Database } from '../adapters/db/database.js';
 import { handBackTeam, reassignInput, reassignStore } from '../adapters/db/job-stores.js';
+import { DELIVER_REPLY_TOPIC } from '../adapters/db/outbound.js';
 import type { QueueBackend } from '../adapters/queue/backend.js';
 import { defineJob, enqueue, startWorker, type JobDefinition } from './define-job.js';
+import { deliverOutboundSpec, deliveryJobId } from './deliver-outbound.js';
 
 /**
  * The background work of PRODUCT.md §2, each a thin shell around a use case: the durable job
@@ -91,8 +93,10 @@ function definitionFor(
 
 /**
  * Publishes committed outbox rows to the queue. Rows are claimed with SKIP LOCKED, so several
- * processes relay without doubling; the queue job id is the durable job's id, so a row
- * published twice (a crash between enqueue and commit) is still one job.
+ * processes relay without doubling; the queue job id is the durable job's id (a reply's
+ * delivery: `deliver-<message id>`), so a row published twice (a crash between enqueue and
+ * commit) is still one job. A queue that refuses rolls the claim back: the rows wait for the
+ * next pass.
  */
 export async function relayOutbox(
   db: Database,
@@ -111,6 +115,18 @@ export async function relayOutbox(
       .skipLocked()
       .execute();
     for (const row of rows) {
+      if (row.topic === DELIVER_REPLY_TOPIC) {
+        const { messageId } = row.payload as { messageId?: string };
+        if (messageId) {
+          await enqueue(
+            queues,
+            deliverOutboundSpec,
+            { messageId },
+            { jobId: deliveryJobId(messageId) },
+          );
+        }
+        continue;
+      }
       const definition = definitionFor(jobs, row.topic);
       const payload = row.payload as { jobId?: string };
       if (definition && payload.jobId)

@@ -28,10 +28,16 @@ export function defineJob<Schema extends z.ZodType, Result>(
   return definition;
 }
 
+/** What a producer needs of a definition: a relay may queue jobs whose workers run elsewhere. */
+export type JobSpec<Schema extends z.ZodType> = Pick<
+  JobDefinition<Schema, unknown>,
+  'name' | 'payload' | 'attempts' | 'backoffMs'
+>;
+
 /** Enqueues a job after validating its payload, so a bad payload fails at the producer. */
-export async function enqueue<Schema extends z.ZodType, Result>(
+export async function enqueue<Schema extends z.ZodType>(
   queues: QueueBackend,
-  definition: JobDefinition<Schema, Result>,
+  definition: JobSpec<Schema>,
   payload: z.input<Schema>,
   options: { jobId?: string } = {},
 ): Promise<string> {

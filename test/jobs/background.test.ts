@@ -20,7 +20,7 @@ const unique = () => randomBytes(4).toString('hex');
 
 async function seed(t: TestDatabase, ws: string, chats: number) {
   // leaver owns one account; heir is an Agent who owns another; chats of the leaver are
-  // spread over both accounts, so only some are visible to the heir.
+  // spread over both accounts, so the heir could see only some of them before the revoke.
   for (const statement of [
     sql`insert into organizations (id, name) values (${`org_${ws}`}, 'Org')`,
     sql`insert into workspaces (id, organization_id, name, integration_secret) values (${ws}, ${`org_${ws}`}, 'W', 's')`,
@@ -123,7 +123,7 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
   });
   afterAll(() => t.drop());
 
-  it('revokes a member with 3,000 assigned chats: to the heir where the heir may see them, else unassigned', async () => {
+  it('revokes a member with 3,000 assigned chats: every one to an heir who can be assigned chats (PRODUCT.md §3.2), even those the heir could not see', async () => {
     const ws = `ws${unique()}`;
     await seed(t, ws, 3000);
     const queues = createQueueBackend(backend(kind, t));
@@ -141,10 +141,11 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
       expect(job.progress_total).toBe(3000);
       const a = await assignments(t, ws);
       expect(a.toLeaver).toBe(0);
-      // The heir (an Agent) sees only chats on their own account: those 1,000 go to them.
-      expect(a.toHeir).toBe(1000);
+      // The heir (an Agent) saw only the 1,000 chats on their own account; being assigned is
+      // what lets them see the other 2,000, so all 3,000 go to them.
+      expect(a.toHeir).toBe(3000);
       expect(a.heirOnHeirAccount).toBe(1000);
-      expect(a.unassigned).toBe(2000);
+      expect(a.unassigned).toBe(0);
       const channel = await t.db
         .selectFrom('channel_accounts')
         .selectAll()
@@ -159,8 +160,8 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
       expect(ties).toEqual([]);
       expect(job.result).toMatchObject({
         moved: 3000,
-        toHeir: 1000,
-        unassigned: 2000,
+        toHeir: 3000,
+        unassigned: 0,
         channels: 1,
       });
       // One chat.assignee_changed per chat moved, each with its own id (webhooks key on it).
@@ -173,6 +174,33 @@ describe.each(kinds)('background work on BullMQ/%s', (label) => {
       await stop();
       await queues.close();
       await bus.close();
+    }
+  });
+
+  it('an heir suspended after the revoke was recorded gets nothing: chats unassigned, accounts to HQ', async () => {
+    const ws = `ws${unique()}`;
+    await seed(t, ws, 300);
+    await sql`update memberships set status = 'suspended' where workspace_id = ${ws} and user_id = ${`${ws}_heir`}`.execute(
+      t.db,
+    );
+    const queues = createQueueBackend(backend(kind, t));
+    const stop = startBackgroundWork(t.db, queues, { relayEveryMs: 50, batchSize: 100 });
+    try {
+      const job = await waitForJob(t, await recordRevoke(t, ws, true));
+      expect(job.state).toBe('completed');
+      const a = await assignments(t, ws);
+      expect(a.toLeaver).toBe(0);
+      expect(a.toHeir).toBe(0);
+      expect(a.unassigned).toBe(300);
+      const channel = await t.db
+        .selectFrom('channel_accounts')
+        .select(['owner_type', 'owner_user_id'])
+        .where('id', '=', `${ws}_ch_leaver`)
+        .executeTakeFirstOrThrow();
+      expect(channel).toEqual({ owner_type: 'workspace', owner_user_id: null });
+    } finally {
+      await stop();
+      await queues.close();
     }
   });
 

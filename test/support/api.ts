@@ -13,7 +13,7 @@ import { routeNewChats } from '../../src/adapters/db/routing.js';
 import { sign } from '../../src/adapters/http/signature.js';
 import { createQueueBackend, type QueueBackend } from '../../src/adapters/queue/backend.js';
 import { enqueue, startWorker } from '../../src/jobs/define-job.js';
-import { deliverOutboundJob } from '../../src/jobs/deliver-outbound.js';
+import { deliverOutboundJob, deliveryJobId } from '../../src/jobs/deliver-outbound.js';
 import { startBackgroundWork } from '../../src/jobs/background.js';
 import { startWebhooks } from '../../src/jobs/webhooks.js';
 import { whatsappReplies } from '../../src/jobs/whatsapp-send.js';
@@ -59,6 +59,8 @@ export async function startApi(
     redisUrl?: string;
     whatsapp?: TestWhatsappOptions;
     metrics?: boolean;
+    /** The immediate enqueue of a reply's delivery fails (a queue down at reply time). */
+    failEnqueueOutbound?: boolean;
   } = {},
 ): Promise<RunningApi> {
   const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
@@ -146,7 +148,8 @@ export async function startApi(
         replayDelivery: (ws, webhookId, deliveryId) => webhooks.replay(ws, webhookId, deliveryId),
         whatsapp,
         enqueueOutbound: async (messageId) => {
-          await enqueue(queues, deliverJob, { messageId }, { jobId: `deliver-${messageId}` });
+          if (options.failEnqueueOutbound) throw new Error('the queue is down (test)');
+          await enqueue(queues, deliverJob, { messageId }, { jobId: deliveryJobId(messageId) });
         },
       }),
   });

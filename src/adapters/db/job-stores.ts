@@ -1,8 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
-import { buildPrincipal } from '../../core/access/index.js';
+import { buildPrincipal, isAssignable } from '../../core/access/index.js';
 import type { ReassignJobInput } from '../../core/people/reassign-chats.js';
 import type { RevokeStore } from '../../core/people/revoke-member.js';
-import { visibleCondition } from './access/list-visible-chats.js';
 import { loadWorkspaceAccess } from './access/load-access.js';
 import type { Database } from './database.js';
 import { EVENTS_CHANNEL, SQL_EVENT_ID } from './event-bus.js';
@@ -97,18 +96,23 @@ export function reassignStore(db: Database): RevokeStore {
         await loadWorkspaceAccess(db, input.workspaceId),
         input.toUserId,
       );
-      return principal?.status === 'active' ? principal : undefined;
+      return principal && isAssignable(principal) ? principal : undefined;
     },
 
-    // Each batch is one statement in one transaction: the chats are taken, decided and moved,
-    // their events go and the job's progress counts them, or none of it happens. The heir's
-    // "may see the chat" is the heir's own list scope compiled to a condition per chat, the
-    // same plan `allows` evaluates (test/adapters/db/access/four-derivations). Progress comes
-    // last, so lanes of one job hold the job's row only for an instant.
+    // Each batch is one statement in one transaction: the chats are taken and moved, their
+    // events go and the job's progress counts them, or none of it happens. An heir the job
+    // found assignable gets every chat (PRODUCT.md §3.2: assigning is what lets an Agent or a
+    // Collaborator see it) as long as their membership is still active when the batch runs;
+    // one suspended or revoked meanwhile gets none, and the rest become unassigned. Progress
+    // comes last, so lanes of one job hold the job's row only for an instant.
     async moveNext(input, walk, heir) {
       const from = walk.after ? decodeRecentCursor(walk.after) : undefined;
-      const toHeir = heir ? visibleCondition(heir) : sql<boolean>`false`;
       const heirId = heir?.userId ?? null;
+      // Evaluated once per statement (no reference to the chat): is the heir still active?
+      const toHeir = heir
+        ? sql<boolean>`exists (select 1 from memberships m where m.workspace_id = ${input.workspaceId}
+            and m.user_id = ${heirId}::text and m.status = 'active')`
+        : sql<boolean>`false`;
       return db.transaction().execute(async (trx) => {
         const { rows } = await sql<{
           taken: string;

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
+import type { Database } from './database.js';
 import type { DB } from './schema.js';
 
 /**
@@ -36,4 +37,9 @@ export async function recordJob(
     })
     .execute();
   return id;
+}
+
+/** A background job's row (state, progress, result), of any workspace: the caller decides who may see it. */
+export async function findJob(db: Database, jobId: string) {
+  return db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
 }

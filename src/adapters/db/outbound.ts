@@ -67,3 +67,6 @@ export function outboundStore(
     },
   };
 }
+
+/** The outbox topic of a reply to deliver (payload `{messageId}`); the relay queues its job. */
+export const DELIVER_REPLY_TOPIC = 'message.deliver';

@@ -16,3 +16,4 @@ export * from './list-filter.js';
 export * from './ports.js';
 export * from './explain-access.js';
 export * from './list-audience.js';
+export * from './decide.js';

@@ -89,3 +89,37 @@ export function assertMayActOnMember(actor: Principal, input: MemberActionInput)
     throw new AppError('conflict', `the member is ${target.status}, not suspended`);
   }
 }
+
+/**
+ * May the actor move a member's chats in bulk (PRODUCT.md §2: a suspended member's assignments
+ * stay, and admins can reassign them in bulk)? Users.manage, and only a suspended member's.
+ */
+export function assertMayReassignChatsOf(actor: Principal, target: TargetMember): void {
+  requireUsersManage(actor);
+  if (target.status !== 'suspended') {
+    throw new AppError(
+      'conflict',
+      `the member is ${target.status}; bulk reassignment is for suspended members`,
+    );
+  }
+}
+
+/**
+ * May the actor export the member list as CSV (PRODUCT.md §2: admins; it is a data export,
+ * so the noDataExport restriction withholds it too)?
+ */
+export function assertMayExportMembers(actor: Principal): void {
+  for (const permission of ['users.manage', 'data.export'] as const) {
+    if (!checkPermission(actor, permission).allowed) {
+      throw new AppError('forbidden', `exporting the member list needs ${permission}`);
+    }
+  }
+}
+
+/**
+ * May the actor follow a background job (revoke, bulk reassignment, team hand-back)? Whoever
+ * started it, and anyone who manages users. Others are told it does not exist.
+ */
+export function mayFollowJob(actor: Principal, job: { createdBy: string | null }): boolean {
+  return job.createdBy === actor.userId || checkPermission(actor, 'users.manage').allowed;
+}

@@ -11,13 +11,18 @@ export interface ReassignJobInput {
 export interface ReassignStore {
   /** Counts what is left and marks the job active (idempotent). */
   start(jobId: string): Promise<{ state: string; total: number }>;
-  /** The heir's principal, freshly loaded (undefined when none or not active). */
+  /**
+   * The heir's principal, freshly loaded; undefined when there is none or they cannot be
+   * assigned chats (`isAssignable`: not an active member whose chat.view is at least
+   * `assigned`).
+   */
   heir(input: ReassignJobInput): Promise<Principal | undefined>;
   /**
    * In one transaction: takes up to `walk.size` chats of the walk's lane still assigned to
    * `fromUserId` after `walk.after` (from the start when null), in the store's order, and moves
-   * each where PRODUCT.md §2 says — to the heir where `allows(heir, 'chat.view', chat)` holds for
-   * the chat as it is, otherwise unassigned (HQ's queue); all unassigned without an heir. Only
+   * each where PRODUCT.md §2 says — every one to the heir (an assignable heir may be assigned
+   * any chat, §3.2) while the heir's membership is still active, otherwise unassigned (HQ's
+   * queue); all unassigned without an heir. Only
    * chats still the member's at commit move (an assignment made meanwhile wins); they are
    * counted into the job's progress with one `chat.assignee_changed` event each. `taken`
    * counts the chats looked at.

@@ -1,9 +1,10 @@
 import { runReassignJob, type ReassignJobInput, type ReassignStore } from './reassign-chats.js';
 
 /**
- * The background half of revoking a member (PRODUCT.md §2): their access ended when the
- * revoke was recorded; here their assigned chats go to the chosen user (where that user may
- * see them) or become unassigned, the channel accounts they own pass to HQ or the chosen user,
+ * The background half of revoking a member (PRODUCT.md §2), run by the `member.revoke` job
+ * that `start-revoke.ts` (the request-time half) recorded: their access ended then; here every
+ * chat assigned to them goes to the chosen user (who `start-revoke` checked can be assigned
+ * chats, and the store checks again) or becomes unassigned, the channel accounts they own pass to HQ or the chosen user,
  * and their team memberships, role bindings, participations and CRM grants go. The
  * organization membership stays. Resumable and safe to run twice.
  */

@@ -1,4 +1,5 @@
 import {
+  activeTeam,
   allows,
   check,
   isAssignable,
@@ -61,12 +62,13 @@ export interface TeamReach {
 /**
  * The members a team target reaches: "team" always includes sub-teams (PRODUCT.md §1),
  * walked down through active teams only, as the access engine walks them. A team that is
- * suspended, deleted or unknown reaches nobody: its queue belongs to HQ (§2).
+ * suspended, deleted or unknown reaches nobody: its queue belongs to HQ (§2). Whether the team
+ * may take chats at all is `activeTeam`, the rule assigning by hand follows too.
  */
 export function teamReach(tree: TeamTree, teamId: string): TeamReach | undefined {
-  const active = tree.teams.filter((t) => t.status === 'active');
-  const root = active.find((t) => t.id === teamId);
+  const root = activeTeam(tree, teamId);
   if (!root) return undefined;
+  const active = tree.teams.filter((t) => t.status === 'active');
   const children = new Map<string, string[]>();
   for (const t of active) {
     if (t.parentId !== null) children.set(t.parentId, [...(children.get(t.parentId) ?? []), t.id]);

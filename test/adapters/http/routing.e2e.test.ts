@@ -281,4 +281,46 @@ describe('routing new chats', () => {
       dora.close();
     }
   });
+
+  it('§2 a suspended team takes no chats: neither a rule’s target nor an assignee (issue 18)', async () => {
+    const old = await call('POST', `/v1/workspaces/${ws}/teams`, {
+      token: as('owner'),
+      body: { name: 'Old desk' },
+    });
+    expect(old.status).toBe(201);
+    const oldId = old.body.team.id as string;
+    const chat = await newChat('a chat for the old desk', { name: 'Old' });
+    const toOld = () =>
+      call('PUT', `/v1/workspaces/${ws}/chats/${chat.id}/assignee`, {
+        token: as('owner'),
+        body: { type: 'team', id: oldId },
+      });
+    const ruleToOld = () =>
+      call('POST', `/v1/workspaces/${ws}/routing-rules`, {
+        token: as('owner'),
+        body: {
+          name: 'old desk',
+          conditions: [{ kind: 'keyword', keyword: 'zz-old-desk-zz' }],
+          target: { type: 'team', teamId: oldId },
+        },
+      });
+    // Active: both ways.
+    expect((await toOld()).status).toBe(200);
+    const rule = await ruleToOld();
+    expect(rule.status).toBe(201);
+    await call('DELETE', `/v1/workspaces/${ws}/routing-rules/${rule.body.rule.id}`, {
+      token: as('owner'),
+    });
+    const suspended = await call('POST', `/v1/workspaces/${ws}/teams/${oldId}/suspend`, {
+      token: as('owner'),
+    });
+    expect(suspended.status).toBe(202);
+    // Suspended: neither.
+    const assigned = await toOld();
+    expect(assigned.status).toBe(422);
+    expect(assigned.body.error.code).toBe('invalid_input');
+    const refused = await ruleToOld();
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details[0].path).toBe('body.target');
+  });
 });

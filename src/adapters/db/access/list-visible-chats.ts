@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { ChatSummary } from '../../../core/chats/chat-summary.js';
 import { AppError } from '../../../core/errors.js';
 import {
   planFor,
-  type AssigneeRef,
   type ChatBranch,
   type ChatListFilter,
   type FlatScope,
@@ -19,15 +19,7 @@ import { PREPARED, type Database } from '../database.js';
  * …) — per key through a LATERAL join when a branch covers several users, teams or
  * accounts — then UNIONed and cut to the page. Never one big OR over a global time index.
  */
-export interface ChatListItem {
-  id: string;
-  channelId: string;
-  externalId: string;
-  contact: { id: string; name: string; phone: string | null; email: string | null };
-  assignee: AssigneeRef;
-  lastMessageAt: Date;
-  lastMessagePreview: string;
-}
+export type ChatListItem = ChatSummary;
 
 export interface ChatListPage {
   items: ChatListItem[];

@@ -11,24 +11,23 @@ import {
   check,
   checkPermission,
   chatActions,
-  isAssignable,
   redact,
   teamAndSubteams,
   type ChatFacts,
   type ChatListFilter,
 } from '../../../core/access/index.js';
 import { countVisibleChats } from '../../db/access/count-chats.js';
-import { loadChatFacts, ownerRef } from '../../db/access/load-access.js';
-import { writeAudit } from '../../db/audit.js';
+import { loadChatFacts } from '../../db/access/load-access.js';
+import { assignmentStore, chatItem, replyStore } from '../../db/chat-stores.js';
+import { assignChat } from '../../../core/chats/assign-chat.js';
+import { replyToChat } from '../../../core/chats/reply-to-chat.js';
 import { newId } from '../../../core/ids.js';
-import { previewOf } from '../../../core/chats/inbound-message.js';
 import {
   decodeCursor,
   encodeCursor,
   listVisibleChats,
   type ChatListItem,
 } from '../../db/access/list-visible-chats.js';
-import type { Database } from '../../db/database.js';
 import { requireMember, type MemberContext, type HttpDeps } from '../context.js';
 import { id, iso, user, wsParams } from '../schemas.js';
 
@@ -71,6 +70,8 @@ const listQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
+export { chatItem };
+
 export const chatJson = (c: ChatListItem) => ({
   id: c.id,
   channelId: c.channelId,
@@ -92,46 +93,6 @@ async function visibleChat(deps: HttpDeps, ctx: MemberContext, chatId: string): 
   if (!facts || !allows(ctx.principal, 'chat.view', facts))
     throw new AppError('not_found', 'no such chat');
   return facts;
-}
-
-export async function chatItem(
-  db: Database,
-  workspaceId: string,
-  chatId: string,
-): Promise<ChatListItem> {
-  const row = await db
-    .selectFrom('chats as c')
-    .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .innerJoin('chat_assignments as a', 'a.chat_id', 'c.id')
-    .select([
-      'c.id',
-      'c.channel_id',
-      'c.external_id',
-      'a.user_id as assignee_user_id',
-      'a.team_id as assignee_team_id',
-      'c.last_message_at',
-      'c.last_message_preview',
-      'ct.id as contact_id',
-      'ct.name',
-      'ct.phone',
-      'ct.email',
-    ])
-    .where('c.workspace_id', '=', workspaceId)
-    .where('c.id', '=', chatId)
-    .executeTakeFirstOrThrow();
-  return {
-    id: row.id,
-    channelId: row.channel_id,
-    externalId: row.external_id,
-    contact: { id: row.contact_id, name: row.name, phone: row.phone, email: row.email },
-    assignee: row.assignee_user_id
-      ? { type: 'user', userId: row.assignee_user_id }
-      : row.assignee_team_id
-        ? { type: 'team', teamId: row.assignee_team_id }
-        : null,
-    lastMessageAt: row.last_message_at,
-    lastMessagePreview: row.last_message_preview,
-  };
 }
 
 export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -361,6 +322,14 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
 export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const chatParams = z.object({ ws: id, chatId: id });
+  const replies = {
+    access: deps.access,
+    store: replyStore(deps.db),
+    events: deps.events,
+    now: () => deps.now(),
+    deliverSoon: (messageId: string) => deps.enqueueOutbound(messageId),
+  };
+  const assignments = { access: deps.access, store: assignmentStore(deps.db), events: deps.events };
 
   /** Denied on a chat the caller sees is forbidden; on one they do not see, not found. */
   function refuse(ctx: MemberContext, action: string, decision: { reasons: string[] }): never {
@@ -382,69 +351,12 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request, reply) => {
-      const { ws, chatId } = request.params;
-      const ctx = await requireMember(deps, request, ws);
-      const facts = await visibleChat(deps, ctx, chatId);
-      let via = { id: facts.channelId, workspaceId: ws, owner: facts.channelOwner };
-      if (request.body.channelId && request.body.channelId !== facts.channelId) {
-        const channel = await deps.db
-          .selectFrom('channel_accounts')
-          .select(['id', 'workspace_id', 'owner_type', 'owner_user_id', 'owner_team_id'])
-          .where('workspace_id', '=', ws)
-          .where('id', '=', request.body.channelId)
-          .executeTakeFirst();
-        if (!channel) throw new AppError('not_found', 'no such channel account');
-        via = { id: channel.id, workspaceId: ws, owner: ownerRef(channel) };
-      }
-      const decision = check(ctx.principal, 'chat.reply', facts, { via });
-      if (!decision.allowed) refuse(ctx, 'reply to', decision);
-      const channel = await deps.db
-        .selectFrom('channel_accounts')
-        .select(['type', 'outbound_url'])
-        .where('id', '=', via.id)
-        .executeTakeFirstOrThrow();
-      if (channel.type === 'webhook' && !channel.outbound_url) {
-        throw new AppError(
-          'conflict',
-          'this channel account has no outboundUrl to deliver replies to',
-        );
-      }
-      const now = deps.now();
-      const messageId = newId('msg');
-      const stored = await deps.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('messages')
-          .values({
-            id: messageId,
-            workspace_id: ws,
-            chat_id: chatId,
-            channel_id: via.id,
-            provider_message_id: `switchboard:${messageId}`,
-            direction: 'out',
-            text: request.body.text,
-            author_user_id: ctx.principal.userId,
-            status: 'pending',
-            sent_at: now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await trx
-          .updateTable('chats')
-          .set({
-            last_message_at: sql`greatest(last_message_at, ${now})`,
-            last_message_preview: previewOf(request.body.text),
-            updated_at: sql`now()`,
-          })
-          .where('id', '=', chatId)
-          .execute();
-        return row;
-      });
-      await deps.enqueueOutbound(stored.id);
-      await deps.events.publish({
-        type: 'message.created',
-        workspaceId: ws,
-        chatId,
-        messageId: stored.id,
+      const ctx = await requireMember(deps, request, request.params.ws);
+      const stored = await replyToChat(replies, {
+        principal: ctx.principal,
+        chatId: request.params.chatId,
+        text: request.body.text,
+        ...(request.body.channelId ? { channelId: request.body.channelId } : {}),
       });
       return reply.status(201).send(
         redact(ctx.principal, {
@@ -452,9 +364,9 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
             id: stored.id,
             direction: 'out' as const,
             text: stored.text,
-            authorUserId: ctx.principal.userId,
-            channelId: stored.channel_id,
-            sentAt: iso(stored.sent_at),
+            authorUserId: stored.authorUserId,
+            channelId: stored.channelId,
+            sentAt: iso(stored.sentAt),
             status: stored.status,
           },
         }),
@@ -475,71 +387,18 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request) => {
       const { ws, chatId } = request.params;
       const ctx = await requireMember(deps, request, ws);
-      const facts = await visibleChat(deps, ctx, chatId);
-      const decision = check(ctx.principal, 'chat.assign', facts);
-      if (!decision.allowed) refuse(ctx, 'assign', decision);
-      const target = request.body;
-      if (target?.type === 'user') {
-        const assignee = buildPrincipal(ctx.facts, target.id);
-        if (!assignee || !isAssignable(assignee)) {
-          throw new AppError(
-            'invalid_input',
-            'the assignee must be an active member who can see assigned chats',
-            {
-              details: [{ path: 'body.id', message: 'not an assignable member' }],
-            },
-          );
-        }
-      } else if (target?.type === 'team') {
-        if (!ctx.facts.teams.some((t) => t.id === target.id && t.status === 'active')) {
-          throw new AppError('invalid_input', 'no such active team', {
-            details: [{ path: 'body.id', message: 'not an active team' }],
-          });
-        }
-      }
-      await deps.db.transaction().execute(async (trx) => {
-        if (target?.type === 'user') {
-          // Re-checked under a row lock: a revoke committing meanwhile cannot be overtaken.
-          const member = await trx
-            .selectFrom('memberships')
-            .select('status')
-            .where('workspace_id', '=', ws)
-            .where('user_id', '=', target.id)
-            .forShare()
-            .executeTakeFirst();
-          if (member?.status !== 'active') {
-            throw new AppError('invalid_input', 'the assignee must be an active member', {
-              details: [{ path: 'body.id', message: 'not an active member' }],
-            });
-          }
-        }
-        const before = await trx
-          .selectFrom('chat_assignments')
-          .select(['user_id', 'team_id'])
-          .where('chat_id', '=', chatId)
-          .forUpdate()
-          .executeTakeFirstOrThrow();
-        await trx
-          .updateTable('chat_assignments')
-          .set({
-            user_id: target?.type === 'user' ? target.id : null,
-            team_id: target?.type === 'team' ? target.id : null,
-            ...(target?.type === 'user' ? { last_user_id: target.id } : {}),
-          })
-          .where('chat_id', '=', chatId)
-          .execute();
-        await writeAudit(trx, {
-          workspaceId: ws,
-          actorUserId: ctx.principal.userId,
-          action: 'chat.assign',
-          targetType: 'chat',
-          targetId: chatId,
-          before: { userId: before.user_id, teamId: before.team_id },
-          after: target,
-        });
+      const body = request.body;
+      const assigned = await assignChat(assignments, {
+        principal: ctx.principal,
+        chatId,
+        target:
+          body === null
+            ? null
+            : body.type === 'user'
+              ? { type: 'user', userId: body.id }
+              : { type: 'team', teamId: body.id },
       });
-      await deps.events.publish({ type: 'chat.assignee_changed', workspaceId: ws, chatId });
-      return redact(ctx.principal, { chat: chatJson(await chatItem(deps.db, ws, chatId)) });
+      return redact(ctx.principal, { chat: chatJson(assigned) });
     },
   );
 

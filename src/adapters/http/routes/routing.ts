@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { checkPermission, type Principal } from '../../../core/access/index.js';
+import {
+  activeTeam,
+  checkPermission,
+  type Principal,
+  type WorkspaceAccessFacts,
+} from '../../../core/access/index.js';
 import { AppError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import { routingRuleInputSchema, type RoutingRuleSpec } from '../../../core/routing/index.js';
@@ -39,17 +44,20 @@ function requireSettings(principal: Principal) {
     );
 }
 
-/** The target must be a team or member of this workspace (404 otherwise: no hints across). */
-async function assertTarget(db: Database, ws: string, spec: RoutingRuleSpec) {
+/**
+ * The target must be a member of this workspace or a team that may take chats (`activeTeam`,
+ * the rule assigning follows too: a suspended or deleted team's queue is HQ's); 422 otherwise,
+ * with no hints across workspaces.
+ */
+async function assertTarget(
+  db: Database,
+  facts: WorkspaceAccessFacts,
+  ws: string,
+  spec: RoutingRuleSpec,
+) {
   const found =
     spec.target.type === 'team'
-      ? await db
-          .selectFrom('teams')
-          .select('id')
-          .where('workspace_id', '=', ws)
-          .where('id', '=', spec.target.teamId)
-          .where('status', '!=', 'deleted')
-          .executeTakeFirst()
+      ? activeTeam(facts, spec.target.teamId)
       : await db
           .selectFrom('memberships')
           .select('user_id as id')
@@ -58,7 +66,7 @@ async function assertTarget(db: Database, ws: string, spec: RoutingRuleSpec) {
           .executeTakeFirst();
   if (!found)
     throw new AppError('invalid_input', 'the rule’s target is not in this workspace', {
-      details: [{ path: 'body.target', message: 'no such team or member' }],
+      details: [{ path: 'body.target', message: 'no such active team or member' }],
     });
 }
 
@@ -114,10 +122,10 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request, reply) => {
       const { ws } = request.params;
-      const { principal } = await requireMember(deps, request, ws);
+      const { principal, facts } = await requireMember(deps, request, ws);
       requireSettings(principal);
       const { position, ...spec } = request.body;
-      await assertTarget(deps.db, ws, spec);
+      await assertTarget(deps.db, facts, ws, spec);
       const row = await deps.db.transaction().execute(async (trx) => {
         await lockRuleOrder(trx, ws);
         const { n } = await trx
@@ -163,9 +171,9 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request) => {
       const { ws, ruleId } = request.params;
-      const { principal } = await requireMember(deps, request, ws);
+      const { principal, facts } = await requireMember(deps, request, ws);
       requireSettings(principal);
-      await assertTarget(deps.db, ws, request.body);
+      await assertTarget(deps.db, facts, ws, request.body);
       const row = await deps.db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('routing_rules')

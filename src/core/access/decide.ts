@@ -1,0 +1,76 @@
+import { AppError } from '../errors.js';
+import { allows, check, isAssignable, type CheckContext } from './check.js';
+import type { AssigneeRef, ChatFacts, TeamFacts, WorkspaceAccessFacts } from './facts.js';
+import type { ChatAction } from './levels.js';
+import { buildPrincipal, type Principal } from './principal.js';
+
+/**
+ * The decisions use cases act on, each thrown as the one `AppError` its callers expect: a chat
+ * the principal may not see does not exist for them (`not_found`); an action they may not take
+ * on a chat they see is `forbidden`, with the reason `check` (the explain API) gives.
+ */
+
+/** The chat, if the principal may view it; otherwise not found (its existence is not revealed). */
+export function requireVisibleChat(p: Principal, chat: ChatFacts | undefined): ChatFacts {
+  if (!chat || !allows(p, 'chat.view', chat)) throw new AppError('not_found', 'no such chat');
+  return chat;
+}
+
+const verbs = {
+  'chat.view': 'view',
+  'chat.reply': 'reply to',
+  'chat.assign': 'assign',
+  'chat.join': 'join',
+  'chat.rate': 'rate',
+} as const satisfies Record<ChatAction, string>;
+
+/** Allowed, or `forbidden` naming the rule that decided (the last of `check`'s reasons). */
+export function requireChatAction(
+  p: Principal,
+  action: ChatAction,
+  chat: ChatFacts,
+  ctx?: CheckContext,
+): void {
+  const decision = check(p, action, chat, ctx);
+  if (!decision.allowed) {
+    throw new AppError(
+      'forbidden',
+      `you may not ${verbs[action]} this chat: ${decision.reasons.at(-1) ?? ''}`,
+    );
+  }
+}
+
+/**
+ * A team chats may go to, assigned by hand or routed: an active one. A suspended or deleted
+ * team's queue belongs to HQ (PRODUCT.md §2), so it is neither an assignee nor a routing
+ * target; undefined for such a team or one the workspace does not have.
+ */
+export function activeTeam(
+  facts: Pick<WorkspaceAccessFacts, 'teams'>,
+  teamId: string,
+): TeamFacts | undefined {
+  return facts.teams.find((t) => t.id === teamId && t.status === 'active');
+}
+
+/**
+ * Why a chat may not be assigned to `target` (PRODUCT.md §3.2), or undefined when it may: a
+ * user must be an active member whose chat.view is at least `assigned` (`isAssignable`), a
+ * team must be active (`activeTeam`). Null (unassigned, HQ's queue) is always allowed.
+ */
+export function assigneeRefusal(
+  facts: WorkspaceAccessFacts,
+  target: AssigneeRef,
+): { message: string; detail: string } | undefined {
+  if (target?.type === 'user') {
+    const assignee = buildPrincipal(facts, target.userId);
+    if (!assignee || !isAssignable(assignee)) {
+      return {
+        message: 'the assignee must be an active member who can see assigned chats',
+        detail: 'not an assignable member',
+      };
+    }
+  } else if (target?.type === 'team' && !activeTeam(facts, target.teamId)) {
+    return { message: 'no such active team', detail: 'not an active team' };
+  }
+  return undefined;
+}

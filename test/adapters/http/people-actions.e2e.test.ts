@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  client,
+  createWorkspaceWithChannel,
+  signedHeaders,
+  startApi,
+  type RunningApi,
+} from '../../support/api.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+/**
+ * The people actions over a real socket (issue 18): a revoke's `reassignTo` gets every chat of
+ * the revoked member when they can be assigned chats and is refused up front otherwise
+ * (PRODUCT.md §3.2 "Assignment"); the last active Owner survives two Owners acting on each
+ * other at the same moment (PRODUCT.md §2).
+ */
+describe('people actions over a real socket', () => {
+  let t: TestDatabase;
+  let api: RunningApi;
+  let call: ReturnType<typeof client>;
+  let workspaces = 0;
+  let invited = 0;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    api = await startApi(t);
+    call = client(api.base);
+  });
+  afterAll(async () => {
+    await api.close();
+    await t.drop();
+  });
+
+  async function workspace() {
+    const made = await createWorkspaceWithChannel(api, `People ${++workspaces}`);
+    const me = await call('GET', `/v1/workspaces/${made.ws}/members`, { token: made.owner });
+    return { ...made, ownerId: me.body.items[0].user.id as string };
+  }
+
+  async function invite(ws: string, by: string, key: string, role: string, teamIds: string[] = []) {
+    const invitation = await call('POST', `/v1/workspaces/${ws}/invitations`, {
+      token: by,
+      body: { email: `${key}.${++invited}@people.test`, name: key, role, teamIds },
+    });
+    expect(invitation.status).toBe(201);
+    const accepted = await call('POST', '/v1/invitations/accept', {
+      body: { token: invitation.body.invitation.token },
+    });
+    expect(accepted.status).toBe(200);
+    return { id: accepted.body.user.id as string, token: accepted.body.token as string };
+  }
+
+  async function jobsOf(ws: string) {
+    return t.db.selectFrom('jobs').select(['id', 'state']).where('workspace_id', '=', ws).execute();
+  }
+
+  async function statusOf(ws: string, token: string, userId: string) {
+    const members = await call('GET', `/v1/workspaces/${ws}/members`, { token });
+    return members.body.items.find((m: { user: { id: string } }) => m.user.id === userId)?.status;
+  }
+
+  it('§3.2: a reassignTo who cannot be assigned chats is refused with 422 before any job starts', async () => {
+    const { ws, owner } = await workspace();
+    const other = await workspace();
+    const leaver = await invite(ws, owner, 'leaver', 'agent');
+    const suspended = await invite(ws, owner, 'suspended', 'agent');
+    const revoked = await invite(ws, owner, 'revoked', 'agent');
+    const role = await call('POST', `/v1/workspaces/${ws}/roles`, {
+      token: owner,
+      body: { name: 'Sees nothing', permissions: { 'chat.view': 'none' } },
+    });
+    expect(role.status).toBe(201);
+    const blind = await invite(ws, owner, 'blind', role.body.role.id);
+    expect(
+      (await call('POST', `/v1/workspaces/${ws}/members/${suspended.id}/suspend`, { token: owner }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await call('POST', `/v1/workspaces/${ws}/members/${revoked.id}/revoke`, {
+          token: owner,
+          body: {},
+        })
+      ).status,
+    ).toBe(202);
+    const jobsBefore = (await jobsOf(ws)).length;
+
+    for (const [why, heir] of [
+      ['suspended', suspended.id],
+      ['revoked', revoked.id],
+      ['chat.view none', blind.id],
+      ['not a member (another workspace’s Owner)', other.ownerId],
+      ['not anyone', 'usr_nobody'],
+      ['the member being revoked', leaver.id],
+    ] as const) {
+      const res = await call('POST', `/v1/workspaces/${ws}/members/${leaver.id}/revoke`, {
+        token: owner,
+        body: { reassignTo: heir },
+      });
+      expect(res.status, why).toBe(422);
+      expect(res.body.error.code, why).toBe('invalid_input');
+      expect(res.body.error.details[0].path, why).toBe('body.reassignTo');
+    }
+    expect(await statusOf(ws, owner, leaver.id)).toBe('active');
+    expect((await jobsOf(ws)).length).toBe(jobsBefore);
+  });
+
+  it('§3.2: revoke with reassignTo gives the chosen member every chat of the revoked one, also chats they could not see', async () => {
+    const { ws, owner, channel } = await workspace();
+    const teams: string[] = [];
+    for (const name of ['Sales', 'Support']) {
+      const res = await call('POST', `/v1/workspaces/${ws}/teams`, {
+        token: owner,
+        body: { name },
+      });
+      expect(res.status).toBe(201);
+      teams.push(res.body.team.id);
+    }
+    const leaver = await invite(ws, owner, 'leaver', 'teammate', [teams[0] as string]);
+    // An Agent of another team: sees only chats on accounts they own, or assigned to them.
+    const heir = await invite(ws, owner, 'heir', 'agent', [teams[1] as string]);
+    for (let i = 0; i < 5; i++) {
+      const raw = JSON.stringify({
+        messageId: `m${i}`,
+        chatId: `4915100000${i}@c.us`,
+        contact: { name: `Customer ${i}`, phone: `+4915100000${i}` },
+        text: `hello ${i}`,
+        sentAt: new Date(Date.UTC(2026, 10, 22, 9, i)).toISOString(),
+      });
+      const res = await call('POST', `/v1/inbound/webhook/${channel.id}`, {
+        raw,
+        headers: signedHeaders(channel.secret, raw),
+      });
+      expect(res.status).toBe(202);
+    }
+    await t.db
+      .updateTable('chat_assignments')
+      .set({ user_id: leaver.id })
+      .where('workspace_id', '=', ws)
+      .execute();
+    const before = await call('GET', `/v1/workspaces/${ws}/chats?limit=200`, { token: heir.token });
+    expect(before.body.items).toHaveLength(0);
+
+    const res = await call('POST', `/v1/workspaces/${ws}/members/${leaver.id}/revoke`, {
+      token: owner,
+      body: { reassignTo: heir.id },
+    });
+    expect(res.status).toBe(202);
+    await expect
+      .poll(
+        async () => (await call('GET', `/v1/jobs/${res.body.job.id}`, { token: owner })).body.state,
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe('completed');
+    const job = await call('GET', `/v1/jobs/${res.body.job.id}`, { token: owner });
+    expect(job.body.result).toMatchObject({ moved: 5, toHeir: 5, unassigned: 0 });
+    const after = await call('GET', `/v1/workspaces/${ws}/chats?limit=200`, { token: heir.token });
+    expect(after.body.items).toHaveLength(5);
+    const assignees = await t.db
+      .selectFrom('chat_assignments')
+      .select('user_id')
+      .where('workspace_id', '=', ws)
+      .execute();
+    expect(assignees.map((a) => a.user_id)).toEqual(Array(5).fill(heir.id));
+  });
+
+  it('§2 bulk reassignment of a suspended member: every chat to a member who can be assigned; others refused with 422', async () => {
+    const { ws, owner, channel } = await workspace();
+    const away = await invite(ws, owner, 'away', 'teammate');
+    const heir = await invite(ws, owner, 'heir', 'collaborator');
+    for (let i = 0; i < 3; i++) {
+      const raw = JSON.stringify({
+        messageId: `r${i}`,
+        chatId: `4915200000${i}@c.us`,
+        contact: { name: `Customer ${i}`, phone: `+4915200000${i}` },
+        text: `hello ${i}`,
+        sentAt: new Date(Date.UTC(2026, 10, 22, 9, i)).toISOString(),
+      });
+      const res = await call('POST', `/v1/inbound/webhook/${channel.id}`, {
+        raw,
+        headers: signedHeaders(channel.secret, raw),
+      });
+      expect(res.status).toBe(202);
+    }
+    await t.db
+      .updateTable('chat_assignments')
+      .set({ user_id: away.id })
+      .where('workspace_id', '=', ws)
+      .execute();
+    const reassign = (to?: string) =>
+      call('POST', `/v1/workspaces/${ws}/members/${away.id}/reassign`, {
+        token: owner,
+        body: to ? { to } : {},
+      });
+    expect((await reassign(heir.id)).status).toBe(409); // still active
+    expect(
+      (await call('POST', `/v1/workspaces/${ws}/members/${away.id}/suspend`, { token: owner }))
+        .status,
+    ).toBe(200);
+    const refused = await reassign(away.id);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details[0].path).toBe('body.to');
+    const res = await reassign(heir.id);
+    expect(res.status).toBe(202);
+    await expect
+      .poll(
+        async () => (await call('GET', `/v1/jobs/${res.body.job.id}`, { token: owner })).body.state,
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe('completed');
+    const after = await call('GET', `/v1/workspaces/${ws}/chats?limit=200`, { token: heir.token });
+    expect(after.body.items).toHaveLength(3);
+  });
+
+  describe('§2: the last active Owner survives two Owners acting on each other at once', () => {
+    const attempts = 4;
+
+    it.each([
+      [
+        'revoking each other',
+        (ws: string, by: string, target: string) =>
+          call('POST', `/v1/workspaces/${ws}/members/${target}/revoke`, { token: by, body: {} }),
+      ],
+      [
+        'demoting each other',
+        (ws: string, by: string, target: string) =>
+          call('PATCH', `/v1/workspaces/${ws}/members/${target}`, {
+            token: by,
+            body: { role: 'admin' },
+          }),
+      ],
+      [
+        'suspending each other',
+        (ws: string, by: string, target: string) =>
+          call('POST', `/v1/workspaces/${ws}/members/${target}/suspend`, { token: by }),
+      ],
+    ])('%s: exactly one succeeds', async (_what, act) => {
+      for (let i = 0; i < attempts; i++) {
+        const { ws, owner, ownerId } = await workspace();
+        const second = await invite(ws, owner, 'second', 'owner');
+        const replies = await Promise.all([
+          act(ws, owner, second.id),
+          act(ws, second.token, ownerId),
+        ]);
+        const statuses = replies.map((r) => r.status);
+        expect(
+          statuses.filter((s) => s >= 200 && s < 300),
+          String(statuses),
+        ).toHaveLength(1);
+        // The loser was refused (409: the last Owner; or already without access: 404/403).
+        for (const s of statuses.filter((s) => s >= 300)) expect([403, 404, 409]).toContain(s);
+        const owners = await t.db
+          .selectFrom('memberships')
+          .select('user_id')
+          .where('workspace_id', '=', ws)
+          .where('role', '=', 'owner')
+          .where('status', '=', 'active')
+          .execute();
+        expect(owners).toHaveLength(1);
+      }
+    });
+  });
+});
