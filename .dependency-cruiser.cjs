@@ -53,6 +53,25 @@ module.exports = {
       to: { path: '^src/jobs/' },
     },
     {
+      name: 'routes-are-leaves',
+      comment:
+        'Route files are thin HTTP shells: nothing but the composition root (main.ts, server.ts) imports them, and only through routes/index.ts. Shapes other outputs share live in adapters/present/, reads in adapters/db/.',
+      severity: 'error',
+      from: {
+        path: '^src/',
+        pathNot: ['^src/adapters/http/routes/', '^src/(main|adapters/http/server)\\.ts$'],
+      },
+      to: { path: '^src/adapters/http/routes/' },
+    },
+    {
+      name: 'routes-only-through-index',
+      comment:
+        'The composition root registers the routes through routes/index.ts, not file by file.',
+      severity: 'error',
+      from: { path: '^src/(main|adapters/http/server)\\.ts$' },
+      to: { path: '^src/adapters/http/routes/', pathNot: '^src/adapters/http/routes/index\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -5,6 +5,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embe
 import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { WorkspaceAccessCache } from './adapters/db/access/access-cache.js';
+import { identityDirectory, recordLastSeen } from './adapters/db/identity.js';
+import { createPresence } from './adapters/http/presence.js';
 import { EventStreamHub } from './adapters/http/event-stream.js';
 import { createEventBus } from './adapters/db/event-bus.js';
 import { createIngestPipeline } from './adapters/db/ingest-pipeline.js';
@@ -193,6 +195,11 @@ async function main(config: Config): Promise<void> {
         registerApiRoutes(server, {
           db,
           access: new WorkspaceAccessCache(db),
+          identity: identityDirectory(db),
+          presence: createPresence({
+            now: () => new Date(),
+            record: (ws, userId, at) => recordLastSeen(db, ws, userId, at),
+          }),
           platformToken: platform?.token,
           publicUrl: config.publicUrl,
           now: () => new Date(),

@@ -4,7 +4,12 @@ import { revokeMember } from '../core/people/revoke-member.js';
 import { runReassignJob } from '../core/people/reassign-chats.js';
 import type { Database } from '../adapters/db/database.js';
 import { handBackTeam, reassignInput, reassignStore } from '../adapters/db/job-stores.js';
-import { DELIVER_REPLY_TOPIC } from '../adapters/db/outbound.js';
+import {
+  DELIVER_REPLY_TOPIC,
+  isOutboxTopic,
+  type OutboxTopic,
+} from '../adapters/db/outbox-topics.js';
+import { AppError } from '../core/errors.js';
 import type { QueueBackend } from '../adapters/queue/backend.js';
 import { defineJob, enqueue, startWorker, type JobDefinition } from './define-job.js';
 import { deliverOutboundSpec, deliveryJobId } from './deliver-outbound.js';
@@ -73,22 +78,60 @@ export function backgroundJobs(
   return { revoke, reassign, teamHandBack };
 }
 
-/** Which queue job an outbox topic becomes. */
-function definitionFor(
-  jobs: ReturnType<typeof backgroundJobs>,
-  topic: string,
-): JobDefinition<typeof jobRef, unknown> | undefined {
-  switch (topic) {
-    case 'job.member.revoke':
-      return jobs.revoke;
-    case 'job.member.reassign':
-      return jobs.reassign;
-    case 'job.team.suspend':
-    case 'job.team.delete':
-      return jobs.teamHandBack;
-    default:
-      return undefined;
-  }
+/** A row read from the outbox: its topic is whatever the table holds. */
+interface OutboxRow {
+  id: string;
+  topic: string;
+  payload: unknown;
+}
+
+/** Queues the job a row of one topic becomes; undefined when the payload is not what the topic takes. */
+type Relay = (queues: QueueBackend, payload: unknown) => Promise<unknown> | undefined;
+
+const messageRef = z.object({ messageId: z.string().min(1) });
+
+/** Which queue job each outbox topic becomes; a topic missing here does not compile. */
+function relays(jobs: ReturnType<typeof backgroundJobs>): Record<OutboxTopic, Relay> {
+  const job =
+    (definition: JobDefinition<typeof jobRef, unknown>): Relay =>
+    (queues, payload) => {
+      const parsed = jobRef.safeParse(payload);
+      if (!parsed.success) return undefined;
+      const { jobId } = parsed.data;
+      return enqueue(queues, definition, { jobId }, { jobId });
+    };
+  return {
+    'job.member.revoke': job(jobs.revoke),
+    'job.member.reassign': job(jobs.reassign),
+    'job.team.suspend': job(jobs.teamHandBack),
+    'job.team.delete': job(jobs.teamHandBack),
+    [DELIVER_REPLY_TOPIC]: (queues, payload) => {
+      const parsed = messageRef.safeParse(payload);
+      if (!parsed.success) return undefined;
+      const { messageId } = parsed.data;
+      return enqueue(
+        queues,
+        deliverOutboundSpec,
+        { messageId },
+        { jobId: deliveryJobId(messageId) },
+      );
+    },
+  };
+}
+
+export interface RelayOptions {
+  /** Rows claimed per pass. */
+  limit?: number;
+  /**
+   * Told of each row the relay cannot publish (a topic outside `outboxTopics`, or a payload
+   * its topic does not take): the row stays unpublished, for a person to look at.
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * Ids of rows already reported: not claimed again, so a bad row is reported once per
+   * relay loop and never holds up the rows behind it. The relay adds to it.
+   */
+  reported?: Set<string>;
 }
 
 /**
@@ -96,54 +139,54 @@ function definitionFor(
  * processes relay without doubling; the queue job id is the durable job's id (a reply's
  * delivery: `deliver-<message id>`), so a row published twice (a crash between enqueue and
  * commit) is still one job. A queue that refuses rolls the claim back: the rows wait for the
- * next pass.
+ * next pass. A row of an unknown topic or a malformed payload is an error (`onError`), left
+ * unpublished; the others are relayed. Returns how many rows were published.
  */
 export async function relayOutbox(
   db: Database,
   queues: QueueBackend,
   jobs: ReturnType<typeof backgroundJobs>,
-  limit = 100,
+  options: RelayOptions = {},
 ): Promise<number> {
+  const byTopic = relays(jobs);
+  const reported = options.reported;
   return db.transaction().execute(async (trx) => {
-    const rows = await trx
+    const rows: OutboxRow[] = await trx
       .selectFrom('outbox')
       .select(['id', 'topic', 'payload'])
       .where('published_at', 'is', null)
+      .$if(Boolean(reported?.size), (qb) => qb.where('id', 'not in', [...(reported ?? [])]))
       .orderBy('id')
-      .limit(limit)
+      .limit(options.limit ?? 100)
       .forUpdate()
       .skipLocked()
       .execute();
+    const published: string[] = [];
     for (const row of rows) {
-      if (row.topic === DELIVER_REPLY_TOPIC) {
-        const { messageId } = row.payload as { messageId?: string };
-        if (messageId) {
-          await enqueue(
-            queues,
-            deliverOutboundSpec,
-            { messageId },
-            { jobId: deliveryJobId(messageId) },
-          );
-        }
+      const sent = isOutboxTopic(row.topic) ? byTopic[row.topic](queues, row.payload) : undefined;
+      if (!sent) {
+        reported?.add(row.id);
+        options.onError?.(
+          new AppError(
+            'internal',
+            isOutboxTopic(row.topic)
+              ? `outbox row ${row.id} (${row.topic}) has a payload its topic does not take: left unpublished`
+              : `outbox row ${row.id} has an unknown topic ${JSON.stringify(row.topic)}: left unpublished`,
+          ),
+        );
         continue;
       }
-      const definition = definitionFor(jobs, row.topic);
-      const payload = row.payload as { jobId?: string };
-      if (definition && payload.jobId)
-        await enqueue(queues, definition, { jobId: payload.jobId }, { jobId: payload.jobId });
+      await sent;
+      published.push(row.id);
     }
-    if (rows.length) {
+    if (published.length) {
       await trx
         .updateTable('outbox')
         .set({ published_at: sql`now()` })
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
+        .where('id', 'in', published)
         .execute();
     }
-    return rows.length;
+    return published.length;
   });
 }
 
@@ -179,9 +222,10 @@ export function startBackgroundWork(
   }
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
+  const relayOptions: RelayOptions = { onError: options.onError, reported: new Set() };
   const tick = () => {
     if (stopped) return;
-    running = relayOutbox(db, queues, jobs)
+    running = relayOutbox(db, queues, jobs, relayOptions)
       .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, options.relayEveryMs ?? 500);

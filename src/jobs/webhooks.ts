@@ -1,14 +1,15 @@
 import { DelayedError, type Worker } from 'bullmq';
 import { z } from 'zod';
-import { allows, buildPrincipal, redact } from '../core/access/index.js';
+import { allows, buildPrincipal } from '../core/access/index.js';
 import { isChatEvent, type ChatEvent, type ReceivedEvent } from '../core/events/events.js';
 import { deliverWebhook } from '../core/webhooks/deliver-webhook.js';
 import { WorkspaceAccessCache } from '../adapters/db/access/access-cache.js';
+import { loadChatEventView } from '../adapters/db/chat-reads.js';
 import type { Database } from '../adapters/db/database.js';
 import type { EventBus } from '../adapters/db/event-bus.js';
 import { webhookStore } from '../adapters/db/webhook-store.js';
-import { loadEventPayload } from '../adapters/http/event-payload.js';
 import { postSigned } from '../adapters/http/post-signed.js';
+import { presentChatEvent } from '../adapters/present/event.js';
 import type { QueueBackend } from '../adapters/queue/backend.js';
 import { defineJob, enqueue, startWorker } from './define-job.js';
 
@@ -100,7 +101,7 @@ export function startWebhooks(
     const matching = hooks.filter((h) => h.events.includes('*') || h.events.includes(event.type));
     if (!matching.length) return;
     const [loaded, facts] = await Promise.all([
-      loadEventPayload(db, event),
+      loadChatEventView(db, event),
       access.workspaceAccess(event.workspaceId),
     ]);
     if (!loaded) return;
@@ -108,8 +109,8 @@ export function startWebhooks(
       const creator = hook.created_by ? buildPrincipal(facts, hook.created_by) : undefined;
       // The subscription acts as its creator: their rights, their masking.
       if (!creator || creator.status !== 'active') continue;
-      if (!allows(creator, 'chat.view', loaded.chat)) continue;
-      const payload = { id: event.id, ...redact(creator, loaded.body, loaded.identifiers) };
+      if (!allows(creator, 'chat.view', loaded.facts)) continue;
+      const payload = { id: event.id, ...presentChatEvent(creator, loaded) };
       const deliveryId = await store.create({
         workspaceId: event.workspaceId,
         webhookId: hook.id,

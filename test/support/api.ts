@@ -6,6 +6,8 @@ import { postSigned } from '../../src/adapters/http/post-signed.js';
 import { registerApiRoutes } from '../../src/adapters/http/routes/index.js';
 import { buildServer, type App } from '../../src/adapters/http/server.js';
 import { WorkspaceAccessCache } from '../../src/adapters/db/access/access-cache.js';
+import { identityDirectory, recordLastSeen } from '../../src/adapters/db/identity.js';
+import { createPresence } from '../../src/adapters/http/presence.js';
 import { EventStreamHub } from '../../src/adapters/http/event-stream.js';
 import { createEventBus } from '../../src/adapters/db/event-bus.js';
 import { createIngestPipeline } from '../../src/adapters/db/ingest-pipeline.js';
@@ -139,6 +141,11 @@ export async function startApi(
       registerApiRoutes(server, {
         db: t.db,
         access: new WorkspaceAccessCache(t.db),
+        identity: identityDirectory(t.db),
+        presence: createPresence({
+          now: () => new Date(),
+          record: (ws, userId, at) => recordLastSeen(t.db, ws, userId, at),
+        }),
         platformToken,
         publicUrl: 'http://sb.test',
         now: () => new Date(),

@@ -6,7 +6,7 @@ import { ownerRef } from './access/load-access.js';
 import type { ChatListItem } from './access/list-visible-chats.js';
 import { writeAudit } from './audit.js';
 import type { Database } from './database.js';
-import { DELIVER_REPLY_TOPIC } from './outbound.js';
+import { DELIVER_REPLY_TOPIC } from './outbox-topics.js';
 import type { DB } from './schema.js';
 
 /** Replies (`core/chats/reply-to-chat.ts`): message, chat and outbox in the caller's transaction. */

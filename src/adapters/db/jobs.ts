@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
 import type { Database } from './database.js';
+import { jobTopic, type JobType } from './outbox-topics.js';
 import type { DB } from './schema.js';
 
 /**
@@ -12,7 +13,7 @@ export async function recordJob(
   trx: Transaction<DB>,
   job: {
     workspaceId: string;
-    type: string;
+    type: JobType;
     input: Record<string, unknown>;
     createdBy: string | null;
   },
@@ -32,7 +33,7 @@ export async function recordJob(
     .insertInto('outbox')
     .values({
       workspace_id: job.workspaceId,
-      topic: `job.${job.type}`,
+      topic: jobTopic(job.type),
       payload: JSON.stringify({ jobId: id }),
     })
     .execute();

@@ -68,5 +68,4 @@ export function outboundStore(
   };
 }
 
-/** The outbox topic of a reply to deliver (payload `{messageId}`); the relay queues its job. */
-export const DELIVER_REPLY_TOPIC = 'message.deliver';
+export { DELIVER_REPLY_TOPIC } from './outbox-topics.js';

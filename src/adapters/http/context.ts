@@ -1,21 +1,32 @@
 import type { IngestPipeline } from '../db/ingest-pipeline.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../../core/events/events.js';
-import { executePrepared, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { AppError } from '../../core/errors.js';
-import { hashToken, sameSecret } from '../../core/tokens.js';
-import {
-  buildPrincipal,
-  type AccessFactsSource,
-  type Principal,
-  type WorkspaceAccessFacts,
+import { sameSecret } from '../../core/tokens.js';
+import type {
+  AccessFactsSource,
+  Principal,
+  WorkspaceAccessFacts,
 } from '../../core/access/index.js';
+import {
+  resolveMember,
+  resolveUser,
+  type ActingUser,
+  type IdentityDirectory,
+  type ResolvedMember,
+} from '../../core/identity/resolve-member.js';
+import type { Presence } from './presence.js';
 
 /** What every route may use; built once in main.ts. */
 export interface HttpDeps {
   db: Database;
   /** Access facts per workspace, kept while current (`WorkspaceAccessCache`). */
   access: AccessFactsSource;
+  /** Users and their tokens: who a bearer token belongs to (`core/identity`). */
+  identity: IdentityDirectory;
+  /** Records "last seen" as members use the API (made in main.ts). */
+  presence: Presence;
   platformToken: string | undefined;
   publicUrl: string;
   now(): Date;
@@ -43,11 +54,7 @@ export interface LiveEvents {
   isOnline(workspaceId: string, userId: string): boolean;
 }
 
-export interface AuthenticatedUser {
-  id: string;
-  email: string;
-  name: string;
-}
+export type AuthenticatedUser = ActingUser;
 
 function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
@@ -64,68 +71,26 @@ export function requirePlatform(deps: HttpDeps, request: FastifyRequest): void {
   }
 }
 
+/** The caller, by their bearer token (`resolveUser`). */
 export async function authenticate(
   deps: HttpDeps,
   request: FastifyRequest,
 ): Promise<AuthenticatedUser> {
-  const token = bearer(request);
-  const [row] = await executePrepared(
-    deps.db,
-    deps.db
-      .selectFrom('api_tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['u.id', 'u.email', 'u.name'])
-      .where('t.token_hash', '=', hashToken(token))
-      .where('t.revoked_at', 'is', null),
-  );
-  if (!row) throw new AppError('unauthorized', 'unknown or revoked token');
-  return row;
+  return resolveUser(deps, { token: bearer(request) });
 }
 
-export interface MemberContext {
-  user: AuthenticatedUser;
-  principal: Principal;
-  facts: WorkspaceAccessFacts;
-}
+export type MemberContext = ResolvedMember;
 
 /**
- * The caller as a member of workspace `ws`. A workspace they do not belong to (or were
- * revoked from) is not found — its existence is not revealed; a suspended member is refused.
+ * The caller as a member of workspace `ws`, by their bearer token (`resolveMember`: not a
+ * member or revoked is not found, suspended is refused), then seen (`presence`).
  */
 export async function requireMember(
   deps: HttpDeps,
   request: FastifyRequest,
   workspaceId: string,
 ): Promise<MemberContext> {
-  const user = await authenticate(deps, request);
-  const facts = await deps.access.workspaceAccess(workspaceId);
-  const principal = buildPrincipal(facts, user.id);
-  if (!principal || principal.status === 'revoked')
-    throw new AppError('not_found', 'no such workspace');
-  if (principal.status === 'suspended') {
-    throw new AppError('forbidden', 'your membership of this workspace is suspended');
-  }
-  await touchPresence(deps, workspaceId, user.id);
-  return { user, principal, facts };
-}
-
-const PRESENCE_WRITE_EVERY_MS = 60_000;
-const lastPresenceWrite = new Map<string, number>();
-
-/**
- * "Last seen" follows use without a write per request: at most one write a minute per member
- * and process. (Several API processes each write at most once a minute: still cheap.)
- */
-async function touchPresence(deps: HttpDeps, workspaceId: string, userId: string): Promise<void> {
-  const key = `${workspaceId}:${userId}`;
-  const now = deps.now().getTime();
-  if (now - (lastPresenceWrite.get(key) ?? 0) < PRESENCE_WRITE_EVERY_MS) return;
-  lastPresenceWrite.set(key, now);
-  if (lastPresenceWrite.size > 100_000) lastPresenceWrite.clear();
-  await deps.db
-    .updateTable('memberships')
-    .set({ last_seen_at: deps.now() })
-    .where('workspace_id', '=', workspaceId)
-    .where('user_id', '=', userId)
-    .execute();
+  const member = await resolveMember(deps, { token: bearer(request) }, workspaceId);
+  await deps.presence.seen(workspaceId, member.user.id);
+  return member;
 }

@@ -3,15 +3,15 @@ import {
   allows,
   buildPrincipal,
   checkChannel,
-  redact,
   type Principal,
   type WorkspaceAccessFacts,
 } from '../../core/access/index.js';
 import type { SwitchboardEvent } from '../../core/events/events.js';
 import { loadWorkspaceAccess, ownerRef } from '../db/access/load-access.js';
+import { loadChatEventView } from '../db/chat-reads.js';
 import type { EventBus } from '../db/event-bus.js';
 import type { Database } from '../db/database.js';
-import { loadEventPayload } from './event-payload.js';
+import { presentChatEvent } from '../present/event.js';
 import type { LiveEvents } from './context.js';
 
 /**
@@ -115,12 +115,11 @@ export class EventStreamHub implements LiveEvents {
       return;
     }
     if (event.type === 'channel.status') return this.channelStatus(event, connections);
-    const loaded = await loadEventPayload(this.db, event);
-    if (!loaded) return;
-    const { chat, body: payload, identifiers } = loaded;
+    const view = await loadChatEventView(this.db, event);
+    if (!view) return;
     for (const c of connections) {
-      if (!allows(c.principal, 'chat.view', chat)) continue;
-      const data = JSON.stringify(redact(c.principal, payload, identifiers));
+      if (!allows(c.principal, 'chat.view', view.facts)) continue;
+      const data = JSON.stringify(presentChatEvent(c.principal, view));
       c.reply.raw.write(`event: ${event.type}\ndata: ${data}\n\n`);
     }
   }

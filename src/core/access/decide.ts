@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
-import { allows, check, isAssignable, type CheckContext } from './check.js';
+import { allows, check, checkPermission, isAssignable, type CheckContext } from './check.js';
 import type { AssigneeRef, ChatFacts, TeamFacts, WorkspaceAccessFacts } from './facts.js';
-import type { ChatAction } from './levels.js';
+import type { ChannelAction, ChatAction, Permission } from './levels.js';
 import { buildPrincipal, type Principal } from './principal.js';
 
 /**
@@ -73,4 +73,15 @@ export function assigneeRefusal(
     return { message: 'no such active team', detail: 'not an active team' };
   }
   return undefined;
+}
+
+/** Workspace-level permissions (not about one chat or account): users, teams, roles, settings… */
+export type WorkspacePermission = Exclude<Permission, ChatAction | ChannelAction>;
+
+/** Allowed, or `forbidden` naming the permission and why `checkPermission` (the explain API) refused. */
+export function requirePermission(p: Principal, permission: WorkspacePermission): void {
+  const decision = checkPermission(p, permission);
+  if (!decision.allowed) {
+    throw new AppError('forbidden', `this needs ${permission}: ${decision.reasons.join('; ')}`);
+  }
 }

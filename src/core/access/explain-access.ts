@@ -1,8 +1,9 @@
 import { AppError } from '../errors.js';
-import { check, type CheckContext, type Decision } from './check.js';
+import { check, checkPermission, type CheckContext, type Decision } from './check.js';
+import { requireVisibleChat } from './decide.js';
 import type { ChatAction } from './levels.js';
 import type { AccessFactsSource } from './ports.js';
-import { buildPrincipal } from './principal.js';
+import { buildPrincipal, type Principal } from './principal.js';
 
 export interface ExplainAccessInput {
   workspaceId: string;
@@ -10,6 +11,12 @@ export interface ExplainAccessInput {
   chatId: string;
   action: ChatAction;
   context?: CheckContext;
+  /**
+   * Who asks, when a member asks (the API): anyone may ask about themselves, asking about
+   * another member needs `users.manage`, and the asker must see the chat themselves — an
+   * explanation never confirms that a chat hidden from them exists.
+   */
+  asker?: Principal;
 }
 
 /**
@@ -20,13 +27,23 @@ export async function explainAccess(
   deps: { access: AccessFactsSource },
   input: ExplainAccessInput,
 ): Promise<Decision> {
+  const { asker } = input;
+  if (asker && asker.userId !== input.userId) {
+    const may = checkPermission(asker, 'users.manage');
+    if (!may.allowed) {
+      throw new AppError(
+        'forbidden',
+        `explaining another user’s access needs users.manage: ${may.reasons.join('; ')}`,
+      );
+    }
+  }
   const [facts, chats] = await Promise.all([
     deps.access.workspaceAccess(input.workspaceId),
     deps.access.chatFacts(input.workspaceId, [input.chatId]),
   ]);
   const principal = buildPrincipal(facts, input.userId);
   if (!principal) throw new AppError('not_found', 'no such member in this workspace');
-  const chat = chats[0];
+  const chat = asker ? requireVisibleChat(asker, chats[0]) : chats[0];
   if (!chat) throw new AppError('not_found', 'no such chat in this workspace');
   return check(principal, input.action, chat, input.context);
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import { audience } from './check.js';
+import { requireVisibleChat } from './decide.js';
 import type { ChatAction } from './levels.js';
 import type { AccessFactsSource } from './ports.js';
 import { buildPrincipals, type Principal } from './principal.js';
@@ -8,6 +9,8 @@ export interface ListAudienceInput {
   workspaceId: string;
   chatId: string;
   action: ChatAction;
+  /** Who asks, when a member asks (the API): the chat must be visible to them, else not found. */
+  asker?: Principal;
 }
 
 /**
@@ -22,7 +25,7 @@ export async function listAudience(
     deps.access.workspaceAccess(input.workspaceId),
     deps.access.chatFacts(input.workspaceId, [input.chatId]),
   ]);
-  const chat = chats[0];
+  const chat = input.asker ? requireVisibleChat(input.asker, chats[0]) : chats[0];
   if (!chat) throw new AppError('not_found', 'no such chat in this workspace');
   return audience(buildPrincipals(facts), input.action, chat);
 }

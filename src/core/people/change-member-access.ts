@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Principal, Restrictions } from '../access/index.js';
 import type { EventPublisher } from '../events/events.js';
+import { commitAccessChange } from '../commit-access-change.js';
 import { lockTarget } from './lock-target.js';
 import { assertMayActOnMember } from './member-rules.js';
 import type { PeopleStore } from './people-store.js';
@@ -31,7 +32,7 @@ export async function changeMemberAccess(
   input: ChangeMemberAccessInput,
 ): Promise<void> {
   const { actor, workspaceId, userId, role, restrictions, capacity } = input;
-  await deps.store.transaction(async (tx) => {
+  await commitAccessChange(deps, workspaceId, async (tx) => {
     const { target, activeOwnerCount } = await lockTarget(tx, actor, workspaceId, userId);
     const targetFacts = { userId, role: target.role, status: target.status };
     if (role !== undefined) {
@@ -60,19 +61,21 @@ export async function changeMemberAccess(
       ...(restrictions !== undefined ? { restrictions } : {}),
       ...(capacity !== undefined ? { capacity } : {}),
     });
-    await tx.audit({
-      workspaceId,
-      actorUserId: actor.userId,
-      action: 'member.update',
-      targetType: 'member',
-      targetId: userId,
-      before: { role: target.role, restrictions: target.restrictions, capacity: target.capacity },
-      after: {
-        role: role ?? target.role,
-        restrictions: restrictions ?? target.restrictions,
-        capacity: capacity === undefined ? target.capacity : capacity,
+    return {
+      result: undefined,
+      audit: {
+        workspaceId,
+        actorUserId: actor.userId,
+        action: 'member.update',
+        targetType: 'member',
+        targetId: userId,
+        before: { role: target.role, restrictions: target.restrictions, capacity: target.capacity },
+        after: {
+          role: role ?? target.role,
+          restrictions: restrictions ?? target.restrictions,
+          capacity: capacity === undefined ? target.capacity : capacity,
+        },
       },
-    });
+    };
   });
-  await deps.events.publish({ type: 'access.changed', workspaceId });
 }

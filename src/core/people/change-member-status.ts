@@ -1,5 +1,6 @@
 import type { Principal } from '../access/index.js';
 import type { EventPublisher } from '../events/events.js';
+import { commitAccessChange } from '../commit-access-change.js';
 import { lockTarget } from './lock-target.js';
 import { assertMayActOnMember } from './member-rules.js';
 import type { PeopleStore } from './people-store.js';
@@ -29,7 +30,7 @@ export async function changeMemberStatus(
 ): Promise<void> {
   const { actor, workspaceId, userId, action } = input;
   const status = action === 'suspend' ? ('suspended' as const) : ('active' as const);
-  await deps.store.transaction(async (tx) => {
+  await commitAccessChange(deps, workspaceId, async (tx) => {
     const { target, activeOwnerCount } = await lockTarget(tx, actor, workspaceId, userId);
     assertMayActOnMember(actor, {
       action,
@@ -40,15 +41,17 @@ export async function changeMemberStatus(
       status,
       suspendedAt: action === 'suspend' ? deps.now() : null,
     });
-    await tx.audit({
-      workspaceId,
-      actorUserId: actor.userId,
-      action: `member.${action}`,
-      targetType: 'member',
-      targetId: userId,
-      before: { status: target.status },
-      after: { status },
-    });
+    return {
+      result: undefined,
+      audit: {
+        workspaceId,
+        actorUserId: actor.userId,
+        action: `member.${action}`,
+        targetType: 'member',
+        targetId: userId,
+        before: { status: target.status },
+        after: { status },
+      },
+    };
   });
-  await deps.events.publish({ type: 'access.changed', workspaceId });
 }

@@ -6,6 +6,7 @@ import {
   type Principal,
 } from '../access/index.js';
 import type { EventPublisher } from '../events/events.js';
+import { commitAccessChange } from '../commit-access-change.js';
 import { lockTarget } from './lock-target.js';
 import { assertMayActOnMember } from './member-rules.js';
 import type { PeopleStore } from './people-store.js';
@@ -48,7 +49,7 @@ export async function startRevoke(
     reassignTo === undefined
       ? undefined
       : buildPrincipal(await deps.access.workspaceAccess(workspaceId), reassignTo);
-  const jobId = await deps.store.transaction(async (tx) => {
+  const jobId = await commitAccessChange(deps, workspaceId, async (tx) => {
     const { target, activeOwnerCount } = await lockTarget(tx, actor, workspaceId, userId);
     assertMayActOnMember(actor, {
       action: 'revoke',
@@ -78,17 +79,18 @@ export async function startRevoke(
       input: { userId, reassignTo: reassignTo ?? null },
       createdBy: actor.userId,
     });
-    await tx.audit({
-      workspaceId,
-      actorUserId: actor.userId,
-      action: 'member.revoke',
-      targetType: 'member',
-      targetId: userId,
-      before: { status: target.status, role: target.role },
-      after: { status: 'revoked', reassignTo: reassignTo ?? null, jobId },
-    });
-    return jobId;
+    return {
+      result: jobId,
+      audit: {
+        workspaceId,
+        actorUserId: actor.userId,
+        action: 'member.revoke',
+        targetType: 'member',
+        targetId: userId,
+        before: { status: target.status, role: target.role },
+        after: { status: 'revoked', reassignTo: reassignTo ?? null, jobId },
+      },
+    };
   });
-  await deps.events.publish({ type: 'access.changed', workspaceId });
   return { jobId };
 }

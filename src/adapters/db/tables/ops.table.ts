@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import type { OutboxTopic } from '../outbox-topics.js';
 import type { CreatedAt, Generated, Json, JsonWithDefault, Timestamp } from './common.js';
 
 /** Outbound webhook subscriptions (CRM panels, automations). */
@@ -64,7 +65,8 @@ export interface JobsTable {
 export interface OutboxTable {
   id: ColumnType<string, never, never>;
   workspace_id: string | null;
-  topic: string;
+  /** Written only from the closed list (`outbox-topics.ts`); read as text, as it may hold anything. */
+  topic: ColumnType<string, OutboxTopic, OutboxTopic>;
   payload: Json<Record<string, unknown>>;
   created_at: CreatedAt;
   published_at: Timestamp | null;

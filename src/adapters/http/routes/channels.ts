@@ -2,14 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Selectable } from 'kysely';
 import { AppError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
-import { checkChannel, redact, type OwnerRef } from '../../../core/access/index.js';
+import { checkChannel, type OwnerRef } from '../../../core/access/index.js';
 import { ownerRef } from '../../db/access/load-access.js';
 import { writeAudit } from '../../db/audit.js';
-import type { ChannelAccountsTable } from '../../db/tables/channels.table.js';
-import { defaultWhatsappSettings, whatsappSettingsSchema } from '../../whatsapp/settings.js';
+import { defaultWhatsappSettings } from '../../whatsapp/settings.js';
+import {
+  channelJson,
+  channelReply,
+  ownerJson,
+  presentChannel,
+  presentChannels,
+} from '../../present/channel.js';
 import { requireMember, type HttpDeps, type MemberContext } from '../context.js';
 import { id, personName, wsParams } from '../schemas.js';
 
@@ -18,50 +23,6 @@ const ownerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('team'), id }),
   z.object({ type: z.literal('workspace'), id: z.string().optional() }),
 ]);
-
-export const channelReply = z.object({
-  id: z.string(),
-  type: z.enum(['webhook', 'whatsapp']),
-  name: z.string(),
-  owner: z.object({ type: z.enum(['user', 'team', 'workspace']), id: z.string().optional() }),
-  status: z.string(),
-  inbound: z.object({ url: z.string(), secret: z.string() }).optional(),
-  /** WhatsApp: personal-chat protection (group chats on/off, contacts never ingested). */
-  settings: z.object({ groups: z.boolean(), excludedContacts: z.array(z.string()) }).optional(),
-});
-
-const ownerJson = (o: OwnerRef) =>
-  o.type === 'user'
-    ? { type: o.type, id: o.userId }
-    : o.type === 'team'
-      ? { type: o.type, id: o.teamId }
-      : { type: o.type };
-
-type ChannelRow = Pick<
-  Selectable<ChannelAccountsTable>,
-  'id' | 'workspace_id' | 'type' | 'name' | 'status' | 'settings'
-> &
-  Parameters<typeof ownerRef>[0];
-
-/** A channel account as the API shows it (without its secret). */
-export function channelJson(row: ChannelRow): z.infer<typeof channelReply> {
-  const settings = row.type === 'whatsapp' ? whatsappSettingsSchema.safeParse(row.settings) : null;
-  return {
-    id: row.id,
-    type: row.type,
-    name: row.name,
-    owner: ownerJson(ownerRef(row)),
-    status: row.status,
-    ...(settings?.success
-      ? {
-          settings: {
-            groups: settings.data.groups,
-            excludedContacts: settings.data.excludedContacts,
-          },
-        }
-      : {}),
-  };
-}
 
 const channelColumns = [
   'id',
@@ -227,17 +188,15 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
         .orderBy('created_at')
         .orderBy('id')
         .execute();
-      const items = rows
-        .filter(
-          (row) =>
-            checkChannel(ctx.principal, 'channel.view', {
-              id: row.id,
-              workspaceId: row.workspace_id,
-              owner: ownerRef(row),
-            }).allowed,
-        )
-        .map(channelJson);
-      return redact(ctx.principal, { items });
+      const visible = rows.filter(
+        (row) =>
+          checkChannel(ctx.principal, 'channel.view', {
+            id: row.id,
+            workspaceId: row.workspace_id,
+            owner: ownerRef(row),
+          }).allowed,
+      );
+      return { items: presentChannels(ctx.principal, visible) };
     },
   );
 
@@ -253,7 +212,7 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request) => {
       const ctx = await requireMember(deps, request, request.params.ws);
       const { row } = await visibleChannel(deps, ctx, request.params.channelId);
-      return redact(ctx.principal, { channel: channelJson(row) });
+      return { channel: presentChannel(ctx.principal, row) };
     },
   );
 }

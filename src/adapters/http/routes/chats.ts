@@ -1,98 +1,45 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
 import {
-  allows,
-  audience,
   buildPrincipal,
-  buildPrincipals,
   check,
-  checkPermission,
   chatActions,
-  redact,
+  requireVisibleChat,
   teamAndSubteams,
   type ChatFacts,
   type ChatListFilter,
 } from '../../../core/access/index.js';
+import { explainAccess } from '../../../core/access/explain-access.js';
+import { listAudience } from '../../../core/access/list-audience.js';
 import { countVisibleChats } from '../../db/access/count-chats.js';
-import { loadChatFacts } from '../../db/access/load-access.js';
+import { chatHistory, chatRouting, usersByName } from '../../db/chat-reads.js';
 import { assignmentStore, chatItem, replyStore } from '../../db/chat-stores.js';
 import { assignChat } from '../../../core/chats/assign-chat.js';
 import { replyToChat } from '../../../core/chats/reply-to-chat.js';
 import { newId } from '../../../core/ids.js';
+import { listVisibleChats } from '../../db/access/list-visible-chats.js';
 import {
-  decodeCursor,
-  encodeCursor,
-  listVisibleChats,
-  type ChatListItem,
-} from '../../db/access/list-visible-chats.js';
+  chatDetailSchema,
+  chatSchema as chat,
+  presentChat,
+  presentChatDetail,
+  presentChatPage,
+} from '../../present/chat.js';
+import { messageSchema as message, presentHistory, presentMessage } from '../../present/message.js';
 import { requireMember, type MemberContext, type HttpDeps } from '../context.js';
-import { id, iso, user, wsParams } from '../schemas.js';
-
-const chat = z.object({
-  id: z.string(),
-  channelId: z.string(),
-  externalId: z.string(),
-  contact: z.object({
-    id: z.string(),
-    name: z.string(),
-    phone: z.string().nullable(),
-    email: z.string().nullable(),
-  }),
-  assignee: z.object({ type: z.enum(['user', 'team']), id: z.string() }).nullable(),
-  lastMessageAt: z.string(),
-  lastMessagePreview: z.string(),
-});
-
-/** What routing decided for a new chat, and why (stored with the chat). */
-const routingExplanation = z.object({
-  at: z.string(),
-  rule: z.object({ id: z.string(), name: z.string() }).nullable(),
-  target: z.object({ type: z.enum(['user', 'team']), id: z.string() }).nullable(),
-  strategy: z.enum(['round_robin', 'least_open', 'sticky']).nullable(),
-  reasons: z.array(z.string()),
-});
-
-const message = z.object({
-  id: z.string(),
-  direction: z.enum(['in', 'out']),
-  text: z.string(),
-  authorUserId: z.string().optional(),
-  channelId: z.string(),
-  sentAt: z.string(),
-  status: z.string(),
-});
+import { id, user, wsParams } from '../schemas.js';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
 });
 
-export { chatItem };
-
-export const chatJson = (c: ChatListItem) => ({
-  id: c.id,
-  channelId: c.channelId,
-  externalId: c.externalId,
-  contact: c.contact,
-  assignee: c.assignee
-    ? {
-        type: c.assignee.type,
-        id: c.assignee.type === 'user' ? c.assignee.userId : c.assignee.teamId,
-      }
-    : null,
-  lastMessageAt: iso(c.lastMessageAt),
-  lastMessagePreview: c.lastMessagePreview,
-});
-
 /** A chat the caller may view, or not found: a chat they may not see does not exist for them. */
 async function visibleChat(deps: HttpDeps, ctx: MemberContext, chatId: string): Promise<ChatFacts> {
-  const [facts] = await loadChatFacts(deps.db, ctx.principal.workspaceId, [chatId]);
-  if (!facts || !allows(ctx.principal, 'chat.view', facts))
-    throw new AppError('not_found', 'no such chat');
-  return facts;
+  const [facts] = await deps.access.chatFacts(ctx.principal.workspaceId, [chatId]);
+  return requireVisibleChat(ctx.principal, facts);
 }
 
 export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -131,10 +78,7 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
         cursor: q.cursor ?? null,
         filter,
       });
-      return redact(ctx.principal, {
-        items: page.items.map(chatJson),
-        nextCursor: page.nextCursor,
-      });
+      return presentChatPage(ctx.principal, page);
     },
   );
 
@@ -169,26 +113,19 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
         summary: 'One chat, with why it was routed where it was (`routing`, null if never routed)',
         params: chatParams,
         response: {
-          200: z.object({ chat: chat.extend({ routing: routingExplanation.nullable() }) }),
+          200: z.object({ chat: chatDetailSchema }),
         },
       },
     },
     async (request) => {
       const ctx = await requireMember(deps, request, request.params.ws);
-      await visibleChat(deps, ctx, request.params.chatId);
-      const { routing } = await deps.db
-        .selectFrom('chats')
-        .select('routing')
-        .where('workspace_id', '=', request.params.ws)
-        .where('id', '=', request.params.chatId)
-        .executeTakeFirstOrThrow();
-      const parsed = routingExplanation.safeParse(routing);
-      return redact(ctx.principal, {
-        chat: {
-          ...chatJson(await chatItem(deps.db, request.params.ws, request.params.chatId)),
-          routing: parsed.success ? parsed.data : null,
-        },
-      });
+      const { ws, chatId } = request.params;
+      await visibleChat(deps, ctx, chatId);
+      const [item, routing] = await Promise.all([
+        chatItem(deps.db, ws, chatId),
+        chatRouting(deps.db, ws, chatId),
+      ]);
+      return { chat: presentChatDetail(ctx.principal, item, routing) };
     },
   );
 
@@ -206,49 +143,7 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const ctx = await requireMember(deps, request, request.params.ws);
       const facts = await visibleChat(deps, ctx, request.params.chatId);
       const { limit, cursor } = request.query;
-      let query = deps.db
-        .selectFrom('messages')
-        .select(['id', 'direction', 'text', 'author_user_id', 'channel_id', 'sent_at', 'status'])
-        .select(
-          sql<string>`to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(
-            'cursor_at',
-          ),
-        )
-        .where('workspace_id', '=', ctx.principal.workspaceId)
-        .where('chat_id', '=', facts.id);
-      if (cursor) {
-        const c = decodeCursor(cursor);
-        query = query.where(sql<boolean>`(sent_at, id) < (${c.at}::timestamptz, ${c.id})`);
-      }
-      const rows = await query
-        .orderBy('sent_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const last = rows[limit - 1];
-      const [contact] = await deps.db
-        .selectFrom('contacts as ct')
-        .innerJoin('chats as c', 'c.contact_id', 'ct.id')
-        .select(['ct.phone', 'ct.email'])
-        .where('c.id', '=', facts.id)
-        .execute();
-      return redact(
-        ctx.principal,
-        {
-          items: rows.slice(0, limit).map((m) => ({
-            id: m.id,
-            direction: m.direction,
-            text: m.text,
-            ...(m.author_user_id ? { authorUserId: m.author_user_id } : {}),
-            channelId: m.channel_id,
-            sentAt: iso(m.sent_at),
-            status: m.status,
-          })),
-          nextCursor:
-            rows.length > limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
-        },
-        { phones: [contact?.phone], emails: [contact?.email] },
-      );
+      return presentHistory(ctx.principal, await chatHistory(deps.db, facts, { limit, cursor }));
     },
   );
 
@@ -264,20 +159,18 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request) => {
       const ctx = await requireMember(deps, request, request.params.ws);
-      const facts = await visibleChat(deps, ctx, request.params.chatId);
-      const who = audience(buildPrincipals(ctx.facts), request.query.action, facts);
-      if (who.length === 0) return { users: [] };
-      const users = await deps.db
-        .selectFrom('users')
-        .select(['id', 'email', 'name'])
-        .where(
-          'id',
-          'in',
+      const who = await listAudience(deps, {
+        workspaceId: ctx.principal.workspaceId,
+        chatId: request.params.chatId,
+        action: request.query.action,
+        asker: ctx.principal,
+      });
+      return {
+        users: await usersByName(
+          deps.db,
           who.map((p) => p.userId),
-        )
-        .orderBy('name')
-        .execute();
-      return { users };
+        ),
+      };
     },
   );
 
@@ -299,21 +192,11 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request) => {
       const ctx = await requireMember(deps, request, request.params.ws);
-      const { userId, chatId, action } = request.query;
-      // Anyone may ask about themselves; asking about others is an admin's question.
-      if (
-        userId !== ctx.principal.userId &&
-        !checkPermission(ctx.principal, 'users.manage').allowed
-      ) {
-        throw new AppError('forbidden', 'explaining another user’s access needs users.manage');
-      }
-      const subject = buildPrincipal(ctx.facts, userId);
-      if (!subject) throw new AppError('not_found', 'no such member');
-      const [facts] = await loadChatFacts(deps.db, ctx.principal.workspaceId, [chatId]);
-      // The asker must see the chat themselves: explain never confirms a hidden chat exists.
-      if (!facts || !allows(ctx.principal, 'chat.view', facts))
-        throw new AppError('not_found', 'no such chat');
-      return check(subject, action, facts);
+      return explainAccess(deps, {
+        workspaceId: ctx.principal.workspaceId,
+        ...request.query,
+        asker: ctx.principal,
+      });
     },
   );
 }
@@ -358,19 +241,9 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
         text: request.body.text,
         ...(request.body.channelId ? { channelId: request.body.channelId } : {}),
       });
-      return reply.status(201).send(
-        redact(ctx.principal, {
-          message: {
-            id: stored.id,
-            direction: 'out' as const,
-            text: stored.text,
-            authorUserId: stored.authorUserId,
-            channelId: stored.channelId,
-            sentAt: iso(stored.sentAt),
-            status: stored.status,
-          },
-        }),
-      );
+      return reply.status(201).send({
+        message: presentMessage(ctx.principal, { ...stored, direction: 'out' }, undefined),
+      });
     },
   );
 
@@ -398,7 +271,7 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
               ? { type: 'user', userId: body.id }
               : { type: 'team', teamId: body.id },
       });
-      return redact(ctx.principal, { chat: chatJson(assigned) });
+      return { chat: presentChat(ctx.principal, assigned) };
     },
   );
 

@@ -2,11 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
-import {
-  parseStoredRestrictions,
-  restrictionsSchema,
-  type Principal,
-} from '../../../core/access/index.js';
+import { restrictionsSchema, type Principal } from '../../../core/access/index.js';
 import { assertMayExportMembers, mayFollowJob } from '../../../core/people/member-rules.js';
 import { changeMemberAccess } from '../../../core/people/change-member-access.js';
 import { changeMemberStatus } from '../../../core/people/change-member-status.js';
@@ -17,56 +13,25 @@ import { startBulkReassign } from '../../../core/people/start-bulk-reassign.js';
 import { toCsv } from '../../../core/people/members-csv.js';
 import { findJob } from '../../db/jobs.js';
 import { memberDirectory, peopleStore } from '../../db/people-store.js';
+import { presentJob } from '../../present/job.js';
+import {
+  MEMBERS_CSV_HEADER,
+  memberCsvRows,
+  memberSchema as member,
+  presentMembers,
+  type MemberJson,
+} from '../../present/member.js';
 import { requireMember, type HttpDeps } from '../context.js';
-import { email, id, iso, personName, user, wsParams } from '../schemas.js';
-
-const ONLINE_WINDOW_MS = 5 * 60 * 1000;
-
-const member = z.object({
-  user: z.object({ id: z.string().nullable(), email: z.string(), name: z.string() }),
-  role: z.string(),
-  status: z.enum(['pending', 'active', 'suspended', 'revoked']),
-  teamIds: z.array(z.string()),
-  restrictions: z.record(z.string(), z.unknown()),
-  online: z.boolean(),
-  lastSeenAt: z.string().nullable(),
-  invitationId: z.string().optional(),
-});
-type Member = z.infer<typeof member>;
+import { email, id, personName, user, wsParams } from '../schemas.js';
 
 /** Everyone of the workspace: members, and pending invitations shown as pending. */
-async function listMembers(deps: HttpDeps, workspaceId: string): Promise<Member[]> {
-  const now = deps.now().getTime();
-  const {
-    members: rows,
-    teams,
-    invitations,
-  } = await memberDirectory(deps.db, workspaceId, deps.now());
-  return [
-    ...rows.map((m) => ({
-      user: { id: m.id, email: m.email, name: m.name },
-      role: m.role,
-      status: m.status,
-      teamIds: teams.filter((t) => t.user_id === m.id).map((t) => t.team_id),
-      restrictions: parseStoredRestrictions(m.restrictions),
-      // Online: an event stream open on this server, or activity in the last five minutes.
-      online:
-        m.status === 'active' &&
-        (deps.live.isOnline(workspaceId, m.id) ||
-          (m.last_seen_at !== null && now - m.last_seen_at.getTime() < ONLINE_WINDOW_MS)),
-      lastSeenAt: m.last_seen_at ? iso(m.last_seen_at) : null,
-    })),
-    ...invitations.map((i) => ({
-      user: { id: null, email: i.email, name: i.name },
-      role: i.role,
-      status: 'pending' as const,
-      teamIds: i.team_ids,
-      restrictions: parseStoredRestrictions(i.restrictions),
-      online: false,
-      lastSeenAt: null,
-      invitationId: i.id,
-    })),
-  ];
+async function listMembers(deps: HttpDeps, workspaceId: string): Promise<MemberJson[]> {
+  const now = deps.now();
+  const directory = await memberDirectory(deps.db, workspaceId, now);
+  return presentMembers(directory, {
+    now,
+    isOnline: (userId) => deps.live.isOnline(workspaceId, userId),
+  });
 }
 
 export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -168,17 +133,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       assertMayExportMembers(principal);
       const teamNames = new Map(facts.teams.map((t) => [t.id, t.name]));
       const members = await listMembers(deps, request.params.ws);
-      const csv = toCsv(
-        ['name', 'email', 'role', 'status', 'teams', 'last seen'],
-        members.map((m) => [
-          m.user.name,
-          m.user.email,
-          m.role,
-          m.status,
-          m.teamIds.map((t) => teamNames.get(t) ?? t).join('; '),
-          m.lastSeenAt ?? '',
-        ]),
-      );
+      const csv = toCsv(MEMBERS_CSV_HEADER, memberCsvRows(members, teamNames));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="members.csv"')
@@ -188,7 +143,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   const memberParams = z.object({ ws: id, userId: id });
 
-  async function memberReply(workspaceId: string, userId: string): Promise<Member> {
+  async function memberReply(workspaceId: string, userId: string): Promise<MemberJson> {
     const found = (await listMembers(deps, workspaceId)).find((m) => m.user.id === userId);
     if (!found) throw new AppError('not_found', 'no such member');
     return found;
@@ -332,13 +287,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       if (!mayFollowJob(member, { createdBy: job.created_by })) {
         throw new AppError('not_found', 'no such job');
       }
-      return {
-        id: job.id,
-        type: job.type,
-        state: job.state,
-        progress: { done: job.progress_done, total: job.progress_total },
-        ...(job.result ? { result: job.result } : {}),
-      };
+      return presentJob(member, job);
     },
   );
 }

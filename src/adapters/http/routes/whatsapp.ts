@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkChannel, redact } from '../../../core/access/index.js';
+import { checkChannel } from '../../../core/access/index.js';
 import { AppError } from '../../../core/errors.js';
 import { writeAudit } from '../../db/audit.js';
 import { parseWhatsappSettings } from '../../whatsapp/settings.js';
 import { requireMember, type HttpDeps } from '../context.js';
-import { channelJson, channelParams, channelReply, visibleChannel } from './channels.js';
+import { channelJson, channelReply, presentChannel } from '../../present/channel.js';
+import { channelParams, visibleChannel } from './channels.js';
 
 /**
  * What is particular to WhatsApp accounts: the QR code to link the phone (whoever may connect
@@ -114,7 +115,7 @@ export function whatsappRoutes(app: FastifyInstance, deps: HttpDeps): void {
         return stored;
       });
       deps.whatsapp?.accountChanged(channelId);
-      return redact(ctx.principal, { channel: channelJson(updated) });
+      return { channel: presentChannel(ctx.principal, updated) };
     },
   );
 
@@ -170,7 +171,7 @@ export function whatsappRoutes(app: FastifyInstance, deps: HttpDeps): void {
       return stored;
     });
     deps.whatsapp?.accountChanged(row.id);
-    return redact(ctx.principal, { channel: channelJson(updated) });
+    return { channel: presentChannel(ctx.principal, updated) };
   }
 
   r.post(
@@ -184,7 +185,7 @@ export function whatsappRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request) => {
       const { ctx, row } = await accountFor(request, 'channel.edit');
-      if (row.status === 'disabled') return redact(ctx.principal, { channel: channelJson(row) });
+      if (row.status === 'disabled') return { channel: presentChannel(ctx.principal, row) };
       return setStatus(ctx, row, 'disabled', 'channel.disable');
     },
   );
