@@ -115,6 +115,22 @@ describe('a chat is presented alike by REST, the event stream and webhooks', () 
       expect(viaStream.message).toEqual(history.body.items[0]);
       expect(viaWebhook?.message).toEqual(history.body.items[0]);
       expect(viaWebhook).toEqual({ id: expect.any(String), ...viaStream });
+
+      // The masked user's own reply quoting the number another way: masked in the 201 as in
+      // the history.
+      const answered = await call('POST', `/v1/workspaces/${ws}/chats/${chatId}/messages`, {
+        token: masked,
+        body: { text: 'I will call 0049 151 2345 6789 today' },
+      });
+      expect(answered.status).toBe(201);
+      expect(answered.body.message.text.replace(/\D/g, '')).not.toContain('15123456789');
+      const after = await call('GET', `/v1/workspaces/${ws}/chats/${chatId}/messages`, {
+        token: masked,
+      });
+      const shownLater = (after.body.items as Array<{ id: string }>).find(
+        (m) => m.id === answered.body.message.id,
+      );
+      expect(answered.body.message).toEqual(shownLater);
     } finally {
       stream.close();
     }

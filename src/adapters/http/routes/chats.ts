@@ -241,8 +241,12 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
         text: request.body.text,
         ...(request.body.channelId ? { channelId: request.body.channelId } : {}),
       });
+      // A masked user's reply is masked like the history shows it: with the chat's contact.
+      const contact = ctx.principal.maskContactIdentifiers
+        ? (await chatItem(deps.db, request.params.ws, stored.chatId)).contact
+        : undefined;
       return reply.status(201).send({
-        message: presentMessage(ctx.principal, { ...stored, direction: 'out' }, undefined),
+        message: presentMessage(ctx.principal, { ...stored, direction: 'out' }, contact),
       });
     },
   );
