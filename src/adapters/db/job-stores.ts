@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { buildPrincipal, isAssignable } from '../../core/access/index.js';
+import { buildPrincipal } from '../../core/access/index.js';
 import type { ReassignJobInput } from '../../core/people/reassign-chats.js';
 import type { RevokeStore } from '../../core/people/revoke-member.js';
 import { loadWorkspaceAccess } from './access/load-access.js';
@@ -96,7 +96,7 @@ export function reassignStore(db: Database): RevokeStore {
         await loadWorkspaceAccess(db, input.workspaceId),
         input.toUserId,
       );
-      return principal && isAssignable(principal) ? principal : undefined;
+      return principal;
     },
 
     // Each batch is one statement in one transaction: the chats are taken and moved, their

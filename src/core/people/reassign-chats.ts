@@ -1,4 +1,4 @@
-import type { Principal } from '../access/index.js';
+import { isAssignable, type Principal } from '../access/index.js';
 
 /** A durable job that moves a member's chats in batches, resumable at any point. */
 export interface ReassignJobInput {
@@ -11,11 +11,7 @@ export interface ReassignJobInput {
 export interface ReassignStore {
   /** Counts what is left and marks the job active (idempotent). */
   start(jobId: string): Promise<{ state: string; total: number }>;
-  /**
-   * The heir's principal, freshly loaded; undefined when there is none or they cannot be
-   * assigned chats (`isAssignable`: not an active member whose chat.view is at least
-   * `assigned`).
-   */
+  /** The heir's principal, freshly loaded; undefined when there is none or they are no member. */
   heir(input: ReassignJobInput): Promise<Principal | undefined>;
   /**
    * In one transaction: takes up to `walk.size` chats of the walk's lane still assigned to
@@ -82,7 +78,10 @@ export async function runReassignJob(
   if (started.state === 'completed') return { moved: 0, toHeir: 0, unassigned: 0 };
   const size = options.batchSize ?? 5000;
   const lanes = options.lanes ?? 1;
-  const heir = await store.heir(input);
+  // An heir who can no longer be assigned chats (suspended, revoked, chat.view none since the
+  // action was asked for) gets nothing: every chat goes unassigned.
+  const candidate = await store.heir(input);
+  const heir = candidate && isAssignable(candidate) ? candidate : undefined;
   const moved = { toHeir: 0, unassigned: 0 };
 
   /** One batch of the walk; returns how many chats it looked at and where it ended. */
