@@ -72,6 +72,20 @@ module.exports = {
       to: { path: '^src/adapters/http/routes/', pathNot: '^src/adapters/http/routes/index\\.ts$' },
     },
     {
+      name: 'adapters-of-people-run-no-queries',
+      comment:
+        'Route files and the Slack bot are thin shells (issue 18): they call use cases and reads, never a query builder, the schema or the audit writer themselves.',
+      severity: 'error',
+      from: { path: '^src/adapters/(http/routes|slack)/' },
+      to: {
+        path: [
+          '(^|/)node_modules/(kysely|pg)/',
+          '^src/adapters/db/(schema|audit)\\.ts$',
+          '^src/adapters/db/tables/',
+        ],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

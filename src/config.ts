@@ -77,6 +77,12 @@ const envSchema = z
     ).transform((value) => value ?? 'info'),
     SLACK_SIGNING_SECRET: optional(z.string().min(1)),
     SLACK_BOT_TOKEN: optional(z.string().startsWith('xoxb-', 'must be a bot token (xoxb-…)')),
+    SLACK_COMMAND: optional(
+      z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /switchboard'),
+    ).transform((value) => value ?? '/switchboard'),
+    SLACK_API_URL: optional(
+      urlWithProtocols(['http:', 'https:'], 'https://slack.com/api/'),
+    ).transform((value) => (value ?? 'https://slack.com/api/').replace(/\/*$/, '/')),
     CHROMIUM_PATH: optional(z.string().min(1)),
     SWITCHBOARD_METRICS: optional(metricsSetting).transform((value) => value ?? 'on'),
   })
@@ -111,7 +117,17 @@ export interface Config {
   readonly dataDir: string;
   readonly bodyLimitBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  readonly slack: { readonly signingSecret: string; readonly botToken: string } | undefined;
+  /** Absent: no Slack bot (`POST /slack/events` is not served). */
+  readonly slack:
+    | {
+        readonly signingSecret: string;
+        readonly botToken: string;
+        /** The slash command (`/switchboard`). */
+        readonly command: string;
+        /** Slack's Web API base, ending in `/`. */
+        readonly apiUrl: string;
+      }
+    | undefined;
   readonly chromiumPath: string | undefined;
   /** Where `GET /metrics` (Prometheus) is served: the main port, a port of its own, or nowhere. */
   readonly metrics:
@@ -151,7 +167,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     logLevel: e.LOG_LEVEL,
     slack:
       e.SLACK_SIGNING_SECRET && e.SLACK_BOT_TOKEN
-        ? Object.freeze({ signingSecret: e.SLACK_SIGNING_SECRET, botToken: e.SLACK_BOT_TOKEN })
+        ? Object.freeze({
+            signingSecret: e.SLACK_SIGNING_SECRET,
+            botToken: e.SLACK_BOT_TOKEN,
+            command: e.SLACK_COMMAND,
+            apiUrl: e.SLACK_API_URL,
+          })
         : undefined,
     chromiumPath: e.CHROMIUM_PATH,
     metrics: Object.freeze(

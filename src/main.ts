@@ -4,6 +4,7 @@ import { createDatabase, migrateToLatest, pingDatabase } from './adapters/db/dat
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embedded-postgres.js';
 import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
+import { createSlackBot } from './adapters/slack/bot.js';
 import { WorkspaceAccessCache } from './adapters/db/access/access-cache.js';
 import { identityDirectory, recordLastSeen } from './adapters/db/identity.js';
 import { createPresence } from './adapters/http/presence.js';
@@ -186,6 +187,31 @@ async function main(config: Config): Promise<void> {
       whatsappAccounts: () => countAccountsByStatus(db),
     });
 
+    const access = new WorkspaceAccessCache(db);
+    const identity = identityDirectory(db);
+    const presence = createPresence({
+      now: () => new Date(),
+      record: (ws, userId, at) => recordLastSeen(db, ws, userId, at),
+    });
+    // The Slack admin bot, when its two secrets are set (README "Slack").
+    const slack =
+      config.slack &&
+      createSlackBot(
+        {
+          db,
+          access,
+          identity,
+          events,
+          live,
+          presence,
+          now: () => new Date(),
+          publicUrl: config.publicUrl,
+          log: logger,
+        },
+        config.slack,
+      );
+    if (slack) cleanups.unshift({ name: 'Slack bot', run: () => slack.close() });
+
     const app = await buildServer({
       loggerInstance: logger,
       metrics: metrics && { metrics, route: config.metrics.serve === 'main' },
@@ -194,12 +220,10 @@ async function main(config: Config): Promise<void> {
       routes: (server) =>
         registerApiRoutes(server, {
           db,
-          access: new WorkspaceAccessCache(db),
-          identity: identityDirectory(db),
-          presence: createPresence({
-            now: () => new Date(),
-            record: (ws, userId, at) => recordLastSeen(db, ws, userId, at),
-          }),
+          access,
+          identity,
+          presence,
+          ...(slack ? { slack } : {}),
           platformToken: platform?.token,
           publicUrl: config.publicUrl,
           now: () => new Date(),

@@ -59,10 +59,24 @@ describe('configuration', () => {
       host: '127.0.0.1',
       publicUrl: 'https://sb.example.com',
       dataDir: '/var/lib/switchboard',
-      slack: { signingSecret: 'sig', botToken: 'xoxb-1' },
+      slack: {
+        signingSecret: 'sig',
+        botToken: 'xoxb-1',
+        command: '/switchboard',
+        apiUrl: 'https://slack.com/api/',
+      },
       chromiumPath: '/usr/bin/chromium',
       logLevel: 'debug',
     });
+  });
+
+  it('takes the Slack command and API URL, and refuses a command without its slash', () => {
+    const slack = { SLACK_SIGNING_SECRET: 'sig', SLACK_BOT_TOKEN: 'xoxb-1' };
+    expect(
+      load({ ...slack, SLACK_COMMAND: '/sb', SLACK_API_URL: 'http://127.0.0.1:9/api' }).slack,
+    ).toMatchObject({ command: '/sb', apiUrl: 'http://127.0.0.1:9/api/' });
+    expect(() => load({ ...slack, SLACK_COMMAND: 'sb' })).toThrow(/SLACK_COMMAND/);
+    expect(() => load({ ...slack, SLACK_API_URL: 'slack.com' })).toThrow(/SLACK_API_URL/);
   });
 
   it('serves /metrics on the main port, on a port of its own, or not at all', () => {

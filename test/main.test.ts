@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -97,6 +98,59 @@ describe('npm start with nothing configured', () => {
     third.child.kill('SIGINT');
     expect(await third.exited).toBe(0);
   }, 180_000);
+
+  it('with the two Slack secrets set, answers a signed help with usage; without them there is no /slack/events', async () => {
+    const port = await freePort();
+    const env = { SWITCHBOARD_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' };
+    const plain = startMain(env);
+    await waitReady(port, plain);
+    expect((await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST' })).status).toBe(
+      404,
+    );
+    plain.child.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
+
+    const secret = 'a-signing-secret-from-slack';
+    const withSlack = startMain({
+      ...env,
+      SLACK_SIGNING_SECRET: secret,
+      SLACK_BOT_TOKEN: 'xoxb-0000-not-a-real-token',
+      // Nothing listens there: help must not need Slack's Web API.
+      SLACK_API_URL: `http://127.0.0.1:${await freePort()}/api/`,
+    });
+    await waitReady(port, withSlack);
+    const raw = new URLSearchParams({
+      team_id: 'T0FIRST',
+      user_id: 'U0FIRST',
+      command: '/switchboard',
+      text: 'help',
+      response_url: 'http://127.0.0.1:9/unused',
+    }).toString();
+    const at = Math.floor(Date.now() / 1000);
+    const signature = createHmac('sha256', secret).update(`v0:${at}:${raw}`).digest('hex');
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(at),
+      'x-slack-signature': `v0=${signature}`,
+    };
+    const help = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers,
+      body: raw,
+    });
+    expect(help.status).toBe(200);
+    const body = (await help.json()) as { response_type: string; text: string; blocks: unknown[] };
+    expect(body.response_type).toBe('ephemeral');
+    expect(JSON.stringify(body.blocks)).toContain('/switchboard revoke');
+    const forged = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers: { ...headers, 'x-slack-signature': `v0=${'0'.repeat(64)}` },
+      body: raw,
+    });
+    expect(forged.status).toBe(401);
+    withSlack.child.kill('SIGTERM');
+    expect(await withSlack.exited).toBe(0);
+  }, 120_000);
 
   it('a data dir it cannot use stops it with one line saying why and what to do', async () => {
     const notAFolder = path.join(dataDir, 'platform-token'); // a file, from the test above

@@ -190,6 +190,53 @@ export async function relayOutbox(
   });
 }
 
+/**
+ * How long a published outbox row is kept (to look into what was relayed lately) before the
+ * sweep deletes it. Unpublished rows are never swept: they are work still to do.
+ */
+export const OUTBOX_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export interface SweepOptions {
+  /** Published rows older than this go; default `OUTBOX_RETENTION_MS`. */
+  olderThanMs?: number;
+  /** Rows deleted per statement, so no pass holds many locks or one long transaction. */
+  batchSize?: number;
+  /** Statements per call at most; the rest waits for the next sweep. */
+  maxBatches?: number;
+}
+
+/**
+ * Deletes outbox rows published more than `olderThanMs` ago (by the database's clock, the one
+ * that stamped `published_at`), in batches, oldest first. Rows another process holds locked
+ * are skipped, not waited for. Returns how many rows were deleted.
+ */
+export async function sweepOutbox(db: Database, options: SweepOptions = {}): Promise<number> {
+  const olderThanMs = options.olderThanMs ?? OUTBOX_RETENTION_MS;
+  const batchSize = options.batchSize ?? 1000;
+  const maxBatches = options.maxBatches ?? 10;
+  let deleted = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const result = await db
+      .deleteFrom('outbox')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('outbox')
+          .select('id')
+          .where('published_at', 'is not', null)
+          .where('published_at', '<', sql<Date>`now() - ${olderThanMs} * interval '1 millisecond'`)
+          .orderBy('id')
+          .limit(batchSize)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .executeTakeFirst();
+    const n = Number(result.numDeletedRows);
+    deleted += n;
+    if (n < batchSize) break;
+  }
+  return deleted;
+}
+
 /** Starts the workers and the outbox relay; returns a stop function. */
 export function startBackgroundWork(
   db: Database,
@@ -198,6 +245,8 @@ export function startBackgroundWork(
     batchSize?: number;
     pauseMs?: number;
     relayEveryMs?: number;
+    /** How often the relay also sweeps published outbox rows past their retention. */
+    sweepEveryMs?: number;
     lockDuration?: number;
     stalledInterval?: number;
     onError?: (error: unknown) => void;
@@ -223,9 +272,17 @@ export function startBackgroundWork(
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
   const relayOptions: RelayOptions = { onError: options.onError, reported: new Set() };
+  let lastSweep = 0;
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  const relayAndSweep = async () => {
+    await relayOutbox(db, queues, jobs, relayOptions);
+    if (Date.now() - lastSweep < sweepEveryMs) return;
+    lastSweep = Date.now();
+    await sweepOutbox(db);
+  };
   const tick = () => {
     if (stopped) return;
-    running = relayOutbox(db, queues, jobs, relayOptions)
+    running = relayAndSweep()
       .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, options.relayEveryMs ?? 500);

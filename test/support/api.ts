@@ -25,6 +25,8 @@ import { createPostgresLeases } from '../../src/adapters/whatsapp/lease.js';
 import type { WhatsappClientFactory } from '../../src/adapters/whatsapp/whatsapp-channel.js';
 import { countAccountsByStatus } from '../../src/adapters/whatsapp/account-store.js';
 import { createMetrics, type Metrics } from '../../src/adapters/metrics/metrics.js';
+import { createSlackBot, type SlackSettings } from '../../src/adapters/slack/bot.js';
+import pino from 'pino';
 import type { TestDatabase } from './database.js';
 
 /**
@@ -63,6 +65,8 @@ export async function startApi(
     metrics?: boolean;
     /** The immediate enqueue of a reply's delivery fails (a queue down at reply time). */
     failEnqueueOutbound?: boolean;
+    /** The Slack bot at POST /slack/events, its Web API calls going to `apiUrl` (a fake). */
+    slack?: Omit<SlackSettings, 'command'> & { command?: string };
   } = {},
 ): Promise<RunningApi> {
   const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
@@ -133,6 +137,28 @@ export async function startApi(
     openStreams: () => live.openStreams(),
     whatsappAccounts: () => countAccountsByStatus(t.db),
   });
+  const access = new WorkspaceAccessCache(t.db);
+  const identity = identityDirectory(t.db);
+  const presence = createPresence({
+    now: () => new Date(),
+    record: (ws, userId, at) => recordLastSeen(t.db, ws, userId, at),
+  });
+  const slack =
+    options.slack &&
+    createSlackBot(
+      {
+        db: t.db,
+        access,
+        identity,
+        events,
+        live,
+        presence,
+        now: () => new Date(),
+        publicUrl: 'http://sb.test',
+        log: pino({ level: 'silent' }),
+      },
+      { command: '/switchboard', ...options.slack },
+    );
   const app = await buildServer({
     metrics: metrics && { metrics, route: true },
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
@@ -140,12 +166,10 @@ export async function startApi(
     routes: (server) =>
       registerApiRoutes(server, {
         db: t.db,
-        access: new WorkspaceAccessCache(t.db),
-        identity: identityDirectory(t.db),
-        presence: createPresence({
-          now: () => new Date(),
-          record: (ws, userId, at) => recordLastSeen(t.db, ws, userId, at),
-        }),
+        access,
+        identity,
+        presence,
+        ...(slack ? { slack } : {}),
         platformToken,
         publicUrl: 'http://sb.test',
         now: () => new Date(),
@@ -170,6 +194,7 @@ export async function startApi(
     whatsapp,
     metrics,
     async close() {
+      await slack?.close();
       await stopBackground();
       await webhooks.stop();
       live.close();

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { currentLogContext } from '../logging/log-context.js';
 import type { DB } from './schema.js';
 import type { Database } from './database.js';
 
@@ -14,7 +15,10 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** Every admin action writes one entry (who, what, when, before/after), in the action's transaction. */
+/**
+ * Every admin action writes one entry (who, what, when, before/after, and through which door:
+ * the `via` of the request running it), in the action's transaction.
+ */
 export async function writeAudit(db: Database | Transaction<DB>, entry: AuditEntry): Promise<void> {
   await db
     .insertInto('audit_log')
@@ -27,6 +31,7 @@ export async function writeAudit(db: Database | Transaction<DB>, entry: AuditEnt
       target_id: entry.targetId ?? null,
       before: entry.before === undefined ? null : JSON.stringify(entry.before),
       after: entry.after === undefined ? null : JSON.stringify(entry.after),
+      via: currentLogContext()?.via ?? null,
     })
     .execute();
 }

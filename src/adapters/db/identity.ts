@@ -24,6 +24,16 @@ export function identityDirectory(db: Database): IdentityDirectory {
       );
       return row;
     },
+    async userByEmail(email) {
+      const [row] = await executePrepared(
+        db,
+        db
+          .selectFrom('users')
+          .select(['id', 'email', 'name'])
+          .where('email', '=', email.trim().toLowerCase()),
+      );
+      return row;
+    },
   };
 }
 

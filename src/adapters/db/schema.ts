@@ -34,6 +34,7 @@ import type {
 } from './tables/people.table.js';
 import type {
   AuditLogTable,
+  IntegrationsTable,
   OrganizationsTable,
   TeamMembersTable,
   TeamTreeTable,
@@ -75,4 +76,5 @@ export interface DB {
   jobs: JobsTable;
   outbox: OutboxTable;
   audit_log: AuditLogTable;
+  integrations: IntegrationsTable;
 }

@@ -27,6 +27,17 @@ function teamsTx(trx: Transaction<DB>): TeamsTx {
       return row && { id: row.id, name: row.name, parentId: row.parent_id, status: row.status };
     },
 
+    async lockMember(workspaceId, userId) {
+      const row = await trx
+        .selectFrom('memberships')
+        .select('status')
+        .where('workspace_id', '=', workspaceId)
+        .where('user_id', '=', userId)
+        .forShare()
+        .executeTakeFirst();
+      return row?.status;
+    },
+
     async insertTeam({ workspaceId, name, parentId }) {
       const t = await trx
         .insertInto('teams')

@@ -17,6 +17,7 @@ import {
   type ResolvedMember,
 } from '../../core/identity/resolve-member.js';
 import type { Presence } from './presence.js';
+import type { SlackBot } from '../slack/bot.js';
 
 /** What every route may use; built once in main.ts. */
 export interface HttpDeps {
@@ -42,6 +43,8 @@ export interface HttpDeps {
   replayDelivery(workspaceId: string, webhookId: string, deliveryId: string): Promise<boolean>;
   /** Runs WhatsApp accounts (accounts.ts); absent: this server cannot connect WhatsApp. */
   whatsapp?: WhatsappControl;
+  /** The Slack admin bot, served at `POST /slack/events`; absent: Slack is not configured. */
+  slack?: SlackBot;
 }
 
 export interface WhatsappControl {

@@ -18,6 +18,11 @@ export interface LogContext {
   /** Work done for several requests or jobs at once (an ingest batch): all of them. */
   readonly reqIds?: readonly string[];
   readonly jobIds?: readonly string[];
+  /**
+   * Which door the work came through: `api` for every HTTP request, replaced by `slack` or
+   * `crm` where those adapters take over. The audit log records it beside the actor.
+   */
+  readonly via?: 'api' | 'slack' | 'crm';
 }
 
 const storage = new AsyncLocalStorage<LogContext>();
@@ -25,6 +30,11 @@ const storage = new AsyncLocalStorage<LogContext>();
 /** Runs `work` (and everything it starts) with `context` on its log lines. */
 export function withLogContext<T>(context: LogContext, work: () => T): T {
   return storage.run(context, work);
+}
+
+/** Runs `work` as the current request or job, come through another door (Slack, a CRM panel). */
+export function viaAdapter<T>(via: NonNullable<LogContext['via']>, work: () => T): T {
+  return storage.run({ ...storage.getStore(), via }, work);
 }
 
 /** The context of the request or job running now, to be restored later (`withLogContext`). */
@@ -87,6 +97,6 @@ export function trackRequests(app: FastifyInstance): void {
     reply.raw.setHeader('x-request-id', request.id);
     // Everything after this hook runs inside it; fastify carries the async context across
     // reading the body (its content-type parser runs in an AsyncResource of the request).
-    storage.run({ reqId: request.id }, done);
+    storage.run({ reqId: request.id, via: 'api' }, done);
   });
 }

@@ -1,6 +1,19 @@
 import { AppError } from '../errors.js';
-import { allows, check, checkPermission, isAssignable, type CheckContext } from './check.js';
-import type { AssigneeRef, ChatFacts, TeamFacts, WorkspaceAccessFacts } from './facts.js';
+import {
+  allows,
+  check,
+  checkChannel,
+  checkPermission,
+  isAssignable,
+  type CheckContext,
+} from './check.js';
+import type {
+  AssigneeRef,
+  ChannelFacts,
+  ChatFacts,
+  TeamFacts,
+  WorkspaceAccessFacts,
+} from './facts.js';
 import type { ChannelAction, ChatAction, Permission } from './levels.js';
 import { buildPrincipal, type Principal } from './principal.js';
 
@@ -83,5 +96,91 @@ export function requirePermission(p: Principal, permission: WorkspacePermission)
   const decision = checkPermission(p, permission);
   if (!decision.allowed) {
     throw new AppError('forbidden', `this needs ${permission}: ${decision.reasons.join('; ')}`);
+  }
+}
+
+/**
+ * The channel account, if the principal may view it; otherwise not found: an account they may
+ * not see, or one of another workspace, does not exist for them.
+ */
+export function requireVisibleChannel<C extends ChannelFacts>(
+  p: Principal,
+  channel: C | undefined,
+): C {
+  if (!channel || !checkChannel(p, 'channel.view', channel).allowed)
+    throw new AppError('not_found', 'no such channel account');
+  return channel;
+}
+
+const channelVerbs = {
+  'channel.view': 'view',
+  'channel.edit': 'edit',
+  'channel.connect': 'connect',
+  'channel.use': 'send through',
+} as const satisfies Record<ChannelAction, string>;
+
+/** Allowed, or `forbidden` naming the rule that decided (the last of `checkChannel`'s reasons). */
+export function requireChannelAction(
+  p: Principal,
+  action: ChannelAction,
+  channel: ChannelFacts,
+): void {
+  const decision = checkChannel(p, action, channel);
+  if (!decision.allowed) {
+    throw new AppError(
+      'forbidden',
+      `you may not ${channelVerbs[action]} this channel account: ${decision.reasons.at(-1) ?? ''}`,
+    );
+  }
+}
+
+/**
+ * Adding a participant to a chat (PRODUCT.md §3.3): adding yourself is joining (`chat.join`);
+ * adding a colleague is handing them the chat, decided like assigning it (`chat.assign`).
+ * Allowed, or `forbidden` naming the rule that decided.
+ */
+export function requireParticipantAction(p: Principal, chat: ChatFacts, userId: string): void {
+  const joining = userId === p.userId;
+  const decision = check(p, joining ? 'chat.join' : 'chat.assign', chat);
+  if (!decision.allowed) {
+    throw new AppError(
+      'forbidden',
+      `you may not ${joining ? 'join' : 'add people to'} this chat: ${decision.reasons.at(-1) ?? ''}`,
+    );
+  }
+}
+
+/**
+ * An action on a whole organization (creating a workspace in it) by a user, given their
+ * principal in each workspace of the organization: an organization where they are no active
+ * member does not exist for them (`not_found`); otherwise they need `permission` (an Owner's
+ * `workspace.manage`) in at least one of its workspaces, or it is `forbidden`.
+ */
+export function requireOrganizationPermission(
+  principals: readonly Principal[],
+  permission: WorkspacePermission,
+): void {
+  const active = principals.filter((p) => p.status === 'active');
+  if (active.length === 0) throw new AppError('not_found', 'no such organization');
+  const decisions = active.map((p) => checkPermission(p, permission));
+  if (!decisions.some((d) => d.allowed)) {
+    throw new AppError(
+      'forbidden',
+      `this needs ${permission} in a workspace of the organization: ${decisions[0]?.reasons.join('; ') ?? ''}`,
+    );
+  }
+}
+
+/**
+ * May `p` find chats by a contact's phone or email? Not while their contact identifiers are
+ * masked (PRODUCT.md §3.4): the answer would tell them whose number it is. They find chats by
+ * id, as everything they are shown names them.
+ */
+export function requireContactLookup(p: Principal): void {
+  if (p.maskContactIdentifiers) {
+    throw new AppError(
+      'forbidden',
+      'contact phone numbers and emails are masked for you: name the chat by its id',
+    );
   }
 }

@@ -16,8 +16,10 @@ import { hashToken } from '../tokens.js';
  */
 export type WhoActs =
   | { token: string }
-  /** A user the adapter identified by its own means (verified signature, email match). */
-  | { userId: string };
+  /** A user the adapter identified by its own means (a verified signature naming them). */
+  | { userId: string }
+  /** The user with this email (a Slack user's profile email; a CRM request's named user). */
+  | { email: string };
 
 export interface ActingUser {
   id: string;
@@ -33,6 +35,8 @@ export interface IdentityDirectory {
    */
   userByTokenHash(tokenHash: Buffer): Promise<ActingUser | undefined>;
   userById(userId: string): Promise<ActingUser | undefined>;
+  /** The user with this email (stored lower-case; matched without regard to case). */
+  userByEmail(email: string): Promise<ActingUser | undefined>;
 }
 
 export interface ResolveMemberDeps {
@@ -54,11 +58,17 @@ export async function resolveUser(
   const user =
     'token' in who
       ? await deps.identity.userByTokenHash(hashToken(who.token))
-      : await deps.identity.userById(who.userId);
+      : 'userId' in who
+        ? await deps.identity.userById(who.userId)
+        : await deps.identity.userByEmail(who.email);
   if (!user) {
     throw new AppError(
       'unauthorized',
-      'token' in who ? 'unknown or revoked token' : 'unknown user',
+      'token' in who
+        ? 'unknown or revoked token'
+        : 'userId' in who
+          ? 'unknown user'
+          : `nobody with the email ${who.email} is a user of Switchboard`,
     );
   }
   return user;

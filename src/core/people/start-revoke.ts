@@ -40,6 +40,33 @@ export interface StartRevokeDeps {
   now(): Date;
 }
 
+/**
+ * A revoked member's heir must be another member who can be assigned chats (PRODUCT.md §3.2):
+ * an active member whose chat.view is at least `assigned`. `heir` is their principal (undefined:
+ * not a member). Shared by the revoke and its preview (`planRevoke`).
+ */
+export function assertHeir(
+  userId: string,
+  reassignTo: string | undefined,
+  heir: Principal | undefined,
+): void {
+  if (reassignTo !== undefined && (reassignTo === userId || !heir || !isAssignable(heir))) {
+    throw new AppError(
+      'invalid_input',
+      'reassignTo must be another member who can be assigned chats',
+      {
+        details: [
+          {
+            path: 'body.reassignTo',
+            message:
+              'not an active member of this workspace whose chat.view is at least "assigned"',
+          },
+        ],
+      },
+    );
+  }
+}
+
 export async function startRevoke(
   deps: StartRevokeDeps,
   input: StartRevokeInput,
@@ -56,21 +83,7 @@ export async function startRevoke(
       target: { userId, role: target.role, status: target.status },
       activeOwnerCount,
     });
-    if (reassignTo !== undefined && (reassignTo === userId || !heir || !isAssignable(heir))) {
-      throw new AppError(
-        'invalid_input',
-        'reassignTo must be another member who can be assigned chats',
-        {
-          details: [
-            {
-              path: 'body.reassignTo',
-              message:
-                'not an active member of this workspace whose chat.view is at least "assigned"',
-            },
-          ],
-        },
-      );
-    }
+    assertHeir(userId, reassignTo, heir);
     // Access ends now; the job moves chats and accounts afterwards.
     await tx.updateMember(workspaceId, userId, { status: 'revoked', revokedAt: deps.now() });
     const jobId = await tx.recordJob({

@@ -1,4 +1,4 @@
-import { requirePermission, type AccessFactsSource, type Principal } from '../access/index.js';
+import { requirePermission, type Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
 import type { EventPublisher } from '../events/events.js';
 import { commitAccessChange } from '../commit-access-change.js';
@@ -7,8 +7,10 @@ import type { TeamsStore } from './teams-store.js';
 /**
  * Adds a member to a team or removes them (teams.manage). Team scope and role bindings to the
  * team follow membership, so the member's access changes: `access.changed` after the commit.
- * A team deleted or of another workspace, or a member revoked or of another workspace, is
- * not found.
+ * Decided on rows locked in the action's transaction (the team `FOR UPDATE`, the membership
+ * `FOR SHARE`), not on cached access facts: a team deleted or a member revoked a moment ago
+ * cannot be overtaken. A team deleted or of another workspace, or a member revoked or of
+ * another workspace, is not found.
  */
 export interface ChangeTeamMembershipInput {
   actor: Principal;
@@ -20,7 +22,6 @@ export interface ChangeTeamMembershipInput {
 
 export interface ChangeTeamMembershipDeps {
   store: TeamsStore;
-  access: AccessFactsSource;
   events: EventPublisher;
 }
 
@@ -30,12 +31,11 @@ export async function changeTeamMembership(
 ): Promise<void> {
   const { actor, workspaceId, teamId, userId, action } = input;
   requirePermission(actor, 'teams.manage');
-  const facts = await deps.access.workspaceAccess(workspaceId);
-  if (!facts.teams.some((t) => t.id === teamId && t.status !== 'deleted'))
-    throw new AppError('not_found', 'no such team');
-  const target = facts.members.find((m) => m.userId === userId);
-  if (!target || target.status === 'revoked') throw new AppError('not_found', 'no such member');
   await commitAccessChange(deps, workspaceId, async (tx) => {
+    const team = await tx.lockTeam(workspaceId, teamId);
+    if (!team || team.status === 'deleted') throw new AppError('not_found', 'no such team');
+    const status = await tx.lockMember(workspaceId, userId);
+    if (!status || status === 'revoked') throw new AppError('not_found', 'no such member');
     if (action === 'add') await tx.addTeamMember(workspaceId, teamId, userId);
     else await tx.removeTeamMember(workspaceId, teamId, userId);
     return {

@@ -1,4 +1,4 @@
-import type { PermissionLevels, TeamStatus } from '../access/index.js';
+import type { MembershipStatus, PermissionLevels, TeamStatus } from '../access/index.js';
 
 /**
  * The store ports of the team and role admin actions (create a team, add or remove a member,
@@ -59,6 +59,11 @@ export interface TeamsTx {
    * answer still holds at commit. Undefined: not a team of the workspace.
    */
   lockTeam(workspaceId: string, teamId: string): Promise<TeamRecord | undefined>;
+  /**
+   * The member's status, locked (`FOR SHARE`) until the transaction ends: a revoke committing
+   * meanwhile waits for this one, or is seen. Undefined: not a member of the workspace.
+   */
+  lockMember(workspaceId: string, userId: string): Promise<MembershipStatus | undefined>;
   /** A new active team (under `parentId`, if given), its place in the team tree kept. */
   insertTeam(team: {
     workspaceId: string;

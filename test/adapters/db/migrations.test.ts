@@ -42,6 +42,7 @@ const domainTables = [
   'jobs',
   'outbox',
   'audit_log',
+  'integrations',
 ];
 
 async function tables(db: Database): Promise<string[]> {

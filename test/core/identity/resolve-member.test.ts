@@ -39,6 +39,7 @@ const identity: IdentityDirectory = {
   userByTokenHash: (hash) =>
     Promise.resolve(users.find((u) => hashToken(tokenOf(u.id)).equals(hash))),
   userById: (id) => Promise.resolve(users.find((u) => u.id === id)),
+  userByEmail: (email) => Promise.resolve(users.find((u) => u.email === email.toLowerCase())),
 };
 const access: AccessFactsSource = {
   workspaceAccess: (workspaceId) =>
@@ -63,8 +64,10 @@ describe('resolveMember', () => {
   it('a bearer token and a user id resolve to the same principal', async () => {
     const byToken = await outcome({ token: tokenOf('alice') });
     const byUser = await outcome({ userId: 'alice' });
+    const byEmail = await outcome({ email: 'Alice@T.test' });
     expect(byToken).toHaveProperty('principal');
     expect(byToken).toEqual(byUser);
+    expect(byEmail).toEqual(byUser);
     expect(byToken).toMatchObject({ principal: { userId: 'alice', role: 'teammate' } });
   });
 
@@ -77,6 +80,7 @@ describe('resolveMember', () => {
       const byToken = await outcome({ token: tokenOf(userId) });
       expect(byToken, userId).toMatchObject({ code });
       expect(await outcome({ userId })).toEqual(byToken);
+      expect(await outcome({ email: `${userId}@t.test` })).toEqual(byToken);
     }
     // Another workspace's member: not found, never forbidden.
     expect(await outcome({ userId: 'alice' }, 'ws_other')).toMatchObject({ code: 'not_found' });
@@ -85,5 +89,6 @@ describe('resolveMember', () => {
   it('a token or a user nobody knows is unauthorized', async () => {
     expect(await outcome({ token: 'sbu_forged' })).toMatchObject({ code: 'unauthorized' });
     expect(await outcome({ userId: 'nobody' })).toMatchObject({ code: 'unauthorized' });
+    expect(await outcome({ email: 'nobody@t.test' })).toMatchObject({ code: 'unauthorized' });
   });
 });

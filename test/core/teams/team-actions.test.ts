@@ -96,6 +96,8 @@ function world() {
               return t && { ...t };
             })(),
           ),
+        lockMember: (_ws, userId) =>
+          Promise.resolve(draft.members.find((m) => m.userId === userId)?.status),
         insertTeam: ({ name, parentId }) => {
           const team = { id: `team${++seq}`, name, parentId, status: 'active' as const };
           draft.teams.push(team);

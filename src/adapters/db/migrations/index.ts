@@ -12,6 +12,7 @@ import * as m0010 from './0010-scope-counts.js';
 import * as m0011 from './0011-participant-recent.js';
 import * as m0012 from './0012-covering-list-indexes.js';
 import * as m0013 from './0013-e164-phones.js';
+import * as m0014 from './0014-integrations.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0011-participant-recent': m0011,
   '0012-covering-list-indexes': m0012,
   '0013-e164-phones': m0013,
+  '0014-integrations': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,5 @@
 import type { ColumnType } from 'kysely';
-import type { CreatedAt, Generated, Json } from './common.js';
+import type { CreatedAt, Generated, Json, JsonWithDefault } from './common.js';
 
 export interface OrganizationsTable {
   id: string;
@@ -61,5 +61,24 @@ export interface AuditLogTable {
   target_id: string | null;
   before: Json<unknown> | null;
   after: Json<unknown> | null;
+  /** Which door the action came through; null for the system's own jobs (migration 0014). */
+  via: ColumnType<AuditVia | null, AuditVia | null | undefined, never>;
+  created_at: CreatedAt;
+}
+
+export type AuditVia = 'api' | 'slack' | 'crm';
+
+export type IntegrationType = 'slack' | 'crm' | 'pipedrive';
+
+/** A Slack team or a CRM linked to a workspace (migration 0014). */
+export interface IntegrationsTable {
+  id: string;
+  workspace_id: string;
+  type: IntegrationType;
+  name: string;
+  /** The Slack team whose commands act on this workspace; one workspace per Slack team. */
+  slack_team_id: string | null;
+  config: JsonWithDefault<Record<string, unknown>>;
+  created_by: string | null;
   created_at: CreatedAt;
 }

@@ -3,8 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
 import {
-  buildPrincipal,
-  check,
   chatActions,
   requireVisibleChat,
   teamAndSubteams,
@@ -18,7 +16,9 @@ import { chatHistory, chatRouting, usersByName } from '../../db/chat-reads.js';
 import { assignmentStore, chatItem, replyStore } from '../../db/chat-stores.js';
 import { assignChat } from '../../../core/chats/assign-chat.js';
 import { replyToChat } from '../../../core/chats/reply-to-chat.js';
-import { newId } from '../../../core/ids.js';
+import { addParticipant } from '../../../core/chats/add-participant.js';
+import { rateChat } from '../../../core/chats/rate-chat.js';
+import { chatActionsStore } from '../../db/chat-actions-store.js';
 import { listVisibleChats } from '../../db/access/list-visible-chats.js';
 import {
   chatDetailSchema,
@@ -213,14 +213,11 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
     deliverSoon: (messageId: string) => deps.enqueueOutbound(messageId),
   };
   const assignments = { access: deps.access, store: assignmentStore(deps.db), events: deps.events };
-
-  /** Denied on a chat the caller sees is forbidden; on one they do not see, not found. */
-  function refuse(ctx: MemberContext, action: string, decision: { reasons: string[] }): never {
-    throw new AppError(
-      'forbidden',
-      `you may not ${action} this chat: ${decision.reasons.at(-1) ?? ''}`,
-    );
-  }
+  const participantsAndRatings = {
+    access: deps.access,
+    store: chatActionsStore(deps.db),
+    events: deps.events,
+  };
 
   r.post(
     '/v1/workspaces/:ws/chats/:chatId/messages',
@@ -291,31 +288,14 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request, reply) => {
       const { ws, chatId } = request.params;
-      const ctx = await requireMember(deps, request, ws);
-      const facts = await visibleChat(deps, ctx, chatId);
-      const { userId } = request.body;
-      const action = userId === ctx.principal.userId ? 'chat.join' : 'chat.assign';
-      const decision = check(ctx.principal, action, facts);
-      if (!decision.allowed)
-        refuse(ctx, action === 'chat.join' ? 'join' : 'add people to', decision);
-      const participant = buildPrincipal(ctx.facts, userId);
-      if (!participant || participant.status !== 'active') {
-        throw new AppError('invalid_input', 'the participant must be an active member', {
-          details: [{ path: 'body.userId', message: 'not an active member' }],
-        });
-      }
-      await deps.db
-        .insertInto('chat_participants')
-        .values({
-          workspace_id: ws,
-          chat_id: chatId,
-          user_id: userId,
-          added_by: ctx.principal.userId,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      await deps.events.publish({ type: 'chat.participant_added', workspaceId: ws, chatId });
-      return reply.status(201).send({ participant: { userId } });
+      const { principal } = await requireMember(deps, request, ws);
+      const participant = await addParticipant(participantsAndRatings, {
+        actor: principal,
+        workspaceId: ws,
+        chatId,
+        userId: request.body.userId,
+      });
+      return reply.status(201).send({ participant });
     },
   );
 
@@ -338,22 +318,14 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request, reply) => {
       const { ws, chatId } = request.params;
-      const ctx = await requireMember(deps, request, ws);
-      const facts = await visibleChat(deps, ctx, chatId);
-      const decision = check(ctx.principal, 'chat.rate', facts);
-      if (!decision.allowed) refuse(ctx, 'rate', decision);
-      const rating = await deps.db
-        .insertInto('ratings')
-        .values({
-          id: newId('rat'),
-          workspace_id: ws,
-          chat_id: chatId,
-          user_id: ctx.principal.userId,
-          score: request.body.score,
-          comment: request.body.comment ?? null,
-        })
-        .returning(['id', 'score', 'comment'])
-        .executeTakeFirstOrThrow();
+      const { principal } = await requireMember(deps, request, ws);
+      const rating = await rateChat(participantsAndRatings, {
+        actor: principal,
+        workspaceId: ws,
+        chatId,
+        score: request.body.score,
+        ...(request.body.comment !== undefined ? { comment: request.body.comment } : {}),
+      });
       return reply.status(201).send({ rating });
     },
   );

@@ -3,6 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { phoneSchema } from '../../../core/contacts/phone.js';
 import { AppError } from '../../../core/errors.js';
+import {
+  requireInboundChannel,
+  requireTakingTraffic,
+} from '../../../core/chats/inbound-channel.js';
+import { inboundChannelsStore } from '../../db/inbound-channels-store.js';
 import { isTransient } from '../../db/ingest-pipeline.js';
 import type { HttpDeps } from '../context.js';
 import { id } from '../schemas.js';
@@ -29,12 +34,9 @@ const inboundBody = z.object({
 export function inboundRoutes(app: FastifyInstance, deps: HttpDeps): void {
   // Every inbound request needs its channel's secret: kept for a few seconds, so a busy
   // channel costs no query per message (a disabled channel or new secret applies within 5 s).
+  const store = inboundChannelsStore(deps.db);
   const inboundChannels = shortLivedCache(5_000, 10_000, (channelId: string) =>
-    deps.db
-      .selectFrom('channel_accounts')
-      .select(['id', 'workspace_id', 'type', 'secret', 'status'])
-      .where('id', '=', channelId)
-      .executeTakeFirst(),
+    store.inboundChannel(channelId),
   );
 
   // The signed inbound route reads its body raw: the signature covers the exact bytes.
@@ -56,10 +58,8 @@ export function inboundRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
       async (request, reply) => {
         const raw = typeof request.body === 'string' ? request.body : '';
-        const channel = await inboundChannels.get(request.params.channelId);
         // Unknown channel and bad signature answer alike: nothing tells a prober which ids exist.
-        if (!channel || channel.type !== 'webhook' || !channel.secret)
-          throw new AppError('unauthorized', 'the signature does not match');
+        const channel = requireInboundChannel(await inboundChannels.get(request.params.channelId));
         verifySignature(
           channel.secret,
           {
@@ -69,8 +69,7 @@ export function inboundRoutes(app: FastifyInstance, deps: HttpDeps): void {
           raw,
           deps.now(),
         );
-        if (channel.status === 'disabled')
-          throw new AppError('conflict', 'the channel account is disabled');
+        requireTakingTraffic(channel);
         let json: unknown;
         try {
           json = JSON.parse(raw);
@@ -92,7 +91,7 @@ export function inboundRoutes(app: FastifyInstance, deps: HttpDeps): void {
         // Acknowledged only once stored: a sender that gets no 202 sends again.
         const result = await deps.ingest
           .submit({
-            workspaceId: channel.workspace_id,
+            workspaceId: channel.workspaceId,
             channelId: channel.id,
             externalChatId: m.chatId,
             providerMessageId: m.messageId,

@@ -4,10 +4,12 @@ import { channelRoutes } from './channels.js';
 import { chatActionRoutes, chatRoutes } from './chats.js';
 import { eventRoutes } from './events.js';
 import { inboundRoutes } from './inbound.js';
+import { integrationRoutes } from './integrations.js';
 import { webhookRoutes } from './webhooks.js';
 import { peopleRoutes } from './people.js';
 import { platformRoutes } from './platform.js';
 import { routingRoutes } from './routing.js';
+import { slackRoutes } from './slack.js';
 import { teamAndRoleRoutes } from './teams-roles.js';
 import { whatsappRoutes } from './whatsapp.js';
 
@@ -24,4 +26,6 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   eventRoutes(app, deps);
   webhookRoutes(app, deps);
   routingRoutes(app, deps);
+  integrationRoutes(app, deps);
+  if (deps.slack) slackRoutes(app, deps.slack, () => deps.now());
 }

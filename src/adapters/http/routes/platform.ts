@@ -1,28 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../../core/errors.js';
-import { newId } from '../../../core/ids.js';
-import { checkPermission } from '../../../core/access/index.js';
-import { writeAudit } from '../../db/audit.js';
-import { findOrCreateUser, issueToken, joinOrganization } from '../../db/users.js';
-import { authenticate, requireMember, requirePlatform, type HttpDeps } from '../context.js';
+import { createOrganization } from '../../../core/workspaces/create-organization.js';
+import { createWorkspace } from '../../../core/workspaces/create-workspace.js';
+import { getWorkspace } from '../../../core/workspaces/get-workspace.js';
+import { workspacesStore } from '../../db/workspaces-store.js';
 import {
-  email,
-  id,
-  iso,
-  organization,
-  personName,
-  user,
-  workspace,
-  workspaceReply,
-  wsParams,
-} from '../schemas.js';
+  organizationSchema as organization,
+  presentOrganization,
+  presentWorkspace,
+  workspaceSchema as workspace,
+} from '../../present/workspace.js';
+import { authenticate, requireMember, requirePlatform, type HttpDeps } from '../context.js';
+import { email, id, personName, user, wsParams } from '../schemas.js';
 
 /** Organizations and workspaces (shared/API.md, "Platform and tenancy"). */
 export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  /** What the tenancy use cases need, built once from the server's deps. */
+  const tenancy = { store: workspacesStore(deps.db), access: deps.access };
 
   r.post(
     '/v1/organizations',
@@ -41,50 +37,17 @@ export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request, reply) => {
       requirePlatform(deps, request);
-      const body = request.body;
-      const result = await deps.db.transaction().execute(async (trx) => {
-        const org = await trx
-          .insertInto('organizations')
-          .values({ id: newId('org'), name: body.name })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const ws = await trx
-          .insertInto('workspaces')
-          .values({
-            id: newId('ws'),
-            organization_id: org.id,
-            name: body.workspace.name,
-            integration_secret: randomBytes(32).toString('hex'),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const owner = await findOrCreateUser(trx, body.owner);
-        await joinOrganization(trx, org.id, owner.id);
-        await trx
-          .insertInto('memberships')
-          .values({ workspace_id: ws.id, user_id: owner.id, role: 'owner', status: 'active' })
-          .execute();
-        const token = await issueToken(trx, owner.id, 'owner');
-        await writeAudit(trx, {
-          organizationId: org.id,
-          workspaceId: ws.id,
-          actorUserId: null,
-          action: 'organization.create',
-          targetType: 'organization',
-          targetId: org.id,
-          after: { name: org.name, workspace: ws.name, owner: owner.email },
-        });
-        return { org, ws, owner, token };
+      const created = await createOrganization(tenancy, {
+        actor: { type: 'platform' },
+        name: request.body.name,
+        workspace: request.body.workspace,
+        owner: request.body.owner,
       });
       return reply.status(201).send({
-        organization: {
-          id: result.org.id,
-          name: result.org.name,
-          createdAt: iso(result.org.created_at),
-        },
-        workspace: workspaceReply(result.ws),
-        owner: { id: result.owner.id, email: result.owner.email, name: result.owner.name },
-        token: result.token,
+        organization: presentOrganization(created.organization),
+        workspace: presentWorkspace(created.workspace),
+        owner: created.owner,
+        token: created.token,
       });
     },
   );
@@ -101,50 +64,12 @@ export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request, reply) => {
       const caller = await authenticate(deps, request);
-      const { orgId } = request.params;
-      // An Owner of any active workspace of the organization manages the account.
-      const ownerOf = await deps.db
-        .selectFrom('memberships as m')
-        .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
-        .select(['m.workspace_id', 'm.role'])
-        .where('w.organization_id', '=', orgId)
-        .where('m.user_id', '=', caller.id)
-        .where('m.status', '=', 'active')
-        .execute();
-      if (ownerOf.length === 0) throw new AppError('not_found', 'no such organization');
-      const asOwner = await Promise.all(
-        ownerOf.map(async (m) => (await requireMember(deps, request, m.workspace_id)).principal),
-      );
-      if (!asOwner.some((p) => checkPermission(p, 'workspace.manage').allowed)) {
-        throw new AppError('forbidden', 'only an Owner may create workspaces');
-      }
-      const ws = await deps.db.transaction().execute(async (trx) => {
-        const created = await trx
-          .insertInto('workspaces')
-          .values({
-            id: newId('ws'),
-            organization_id: orgId,
-            name: request.body.name,
-            integration_secret: randomBytes(32).toString('hex'),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('memberships')
-          .values({ workspace_id: created.id, user_id: caller.id, role: 'owner', status: 'active' })
-          .execute();
-        await writeAudit(trx, {
-          organizationId: orgId,
-          workspaceId: created.id,
-          actorUserId: caller.id,
-          action: 'workspace.create',
-          targetType: 'workspace',
-          targetId: created.id,
-          after: { name: created.name },
-        });
-        return created;
+      const created = await createWorkspace(tenancy, {
+        actor: caller,
+        organizationId: request.params.orgId,
+        name: request.body.name,
       });
-      return reply.status(201).send({ workspace: workspaceReply(ws) });
+      return reply.status(201).send({ workspace: presentWorkspace(created) });
     },
   );
 
@@ -158,13 +83,13 @@ export function platformRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request) => {
-      await requireMember(deps, request, request.params.ws);
-      const ws = await deps.db
-        .selectFrom('workspaces')
-        .selectAll()
-        .where('id', '=', request.params.ws)
-        .executeTakeFirstOrThrow();
-      return { workspace: workspaceReply(ws) };
+      const { ws } = request.params;
+      const { principal } = await requireMember(deps, request, ws);
+      return {
+        workspace: presentWorkspace(
+          await getWorkspace(tenancy, { actor: principal, workspaceId: ws }),
+        ),
+      };
     },
   );
 }

@@ -1,20 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
-import {
-  activeTeam,
-  checkPermission,
-  type Principal,
-  type WorkspaceAccessFacts,
-} from '../../../core/access/index.js';
-import { AppError } from '../../../core/errors.js';
-import { newId } from '../../../core/ids.js';
-import { routingRuleInputSchema, type RoutingRuleSpec } from '../../../core/routing/index.js';
-import { writeAudit } from '../../db/audit.js';
-import type { Database } from '../../db/database.js';
-import type { DB } from '../../db/schema.js';
-import { loadRules, toRule } from '../../db/routing.js';
+import { routingRuleInputSchema } from '../../../core/routing/index.js';
+import { createRoutingRule } from '../../../core/routing/create-routing-rule.js';
+import { deleteRoutingRule } from '../../../core/routing/delete-routing-rule.js';
+import { listRoutingRules } from '../../../core/routing/list-routing-rules.js';
+import { reorderRoutingRules } from '../../../core/routing/reorder-routing-rules.js';
+import { updateRoutingRule } from '../../../core/routing/update-routing-rule.js';
+import { routingRulesStore } from '../../db/routing-rules-store.js';
 import { requireMember, type HttpDeps } from '../context.js';
 import { id, wsParams } from '../schemas.js';
 
@@ -35,60 +28,14 @@ const ruleSchema = z.object({
   stickyFallback: z.enum(['least_open', 'round_robin']),
 });
 
-function requireSettings(principal: Principal) {
-  const decision = checkPermission(principal, 'settings.manage');
-  if (!decision.allowed)
-    throw new AppError(
-      'forbidden',
-      `routing rules need settings.manage: ${decision.reasons.join('; ')}`,
-    );
-}
-
-/**
- * The target must be a member of this workspace or a team that may take chats (`activeTeam`,
- * the rule assigning follows too: a suspended or deleted team's queue is HQ's); 422 otherwise,
- * with no hints across workspaces.
- */
-async function assertTarget(
-  db: Database,
-  facts: WorkspaceAccessFacts,
-  ws: string,
-  spec: RoutingRuleSpec,
-) {
-  const found =
-    spec.target.type === 'team'
-      ? activeTeam(facts, spec.target.teamId)
-      : await db
-          .selectFrom('memberships')
-          .select('user_id as id')
-          .where('workspace_id', '=', ws)
-          .where('user_id', '=', spec.target.userId)
-          .executeTakeFirst();
-  if (!found)
-    throw new AppError('invalid_input', 'the rule’s target is not in this workspace', {
-      details: [{ path: 'body.target', message: 'no such active team or member' }],
-    });
-}
-
-/** One writer of a workspace's rule order at a time (positions stay 0…n-1). */
-const lockRuleOrder = (trx: Transaction<DB>, ws: string) =>
-  sql`select pg_advisory_xact_lock(hashtext(${`routing-rules:${ws}`}))`.execute(trx);
-
-const columns = (spec: RoutingRuleSpec) => ({
-  name: spec.name,
-  enabled: spec.enabled,
-  match: JSON.stringify({ conditions: spec.conditions, stickyFallback: spec.stickyFallback }),
-  target_type: spec.target.type,
-  target_id: spec.target.type === 'team' ? spec.target.teamId : spec.target.userId,
-  strategy: spec.strategy,
-});
-
 /**
  * Routing rules (PRODUCT.md §4), managed by those with settings.manage: tried in order of
  * `position` on every new inbound chat; the first that matches picks a team or a user.
  */
 export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  /** What the routing-rule use cases need, built once from the server's deps. */
+  const rules = { store: routingRulesStore(deps.db), access: deps.access };
 
   r.get(
     '/v1/workspaces/:ws/routing-rules',
@@ -102,9 +49,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request) => {
       const { ws } = request.params;
       const { principal } = await requireMember(deps, request, ws);
-      requireSettings(principal);
-      const rules = (await loadRules(deps.db, [ws])).get(ws) ?? [];
-      return { items: rules };
+      return { items: await listRoutingRules(rules, { actor: principal, workspaceId: ws }) };
     },
   );
 
@@ -122,40 +67,15 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request, reply) => {
       const { ws } = request.params;
-      const { principal, facts } = await requireMember(deps, request, ws);
-      requireSettings(principal);
+      const { principal } = await requireMember(deps, request, ws);
       const { position, ...spec } = request.body;
-      await assertTarget(deps.db, facts, ws, spec);
-      const row = await deps.db.transaction().execute(async (trx) => {
-        await lockRuleOrder(trx, ws);
-        const { n } = await trx
-          .selectFrom('routing_rules')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('workspace_id', '=', ws)
-          .executeTakeFirstOrThrow();
-        const at = Math.min(position ?? Number(n), Number(n));
-        await trx
-          .updateTable('routing_rules')
-          .set({ position: sql`position + 1` })
-          .where('workspace_id', '=', ws)
-          .where('position', '>=', at)
-          .execute();
-        const created = await trx
-          .insertInto('routing_rules')
-          .values({ id: newId('rule'), workspace_id: ws, position: at, ...columns(spec) })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await writeAudit(trx, {
-          workspaceId: ws,
-          actorUserId: principal.userId,
-          action: 'routing_rule.create',
-          targetType: 'routing_rule',
-          targetId: created.id,
-          after: spec,
-        });
-        return created;
+      const rule = await createRoutingRule(rules, {
+        actor: principal,
+        workspaceId: ws,
+        spec,
+        ...(position === undefined ? {} : { position }),
       });
-      return reply.status(201).send({ rule: toRule(row) });
+      return reply.status(201).send({ rule });
     },
   );
 
@@ -171,29 +91,14 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request) => {
       const { ws, ruleId } = request.params;
-      const { principal, facts } = await requireMember(deps, request, ws);
-      requireSettings(principal);
-      await assertTarget(deps.db, facts, ws, request.body);
-      const row = await deps.db.transaction().execute(async (trx) => {
-        const updated = await trx
-          .updateTable('routing_rules')
-          .set({ ...columns(request.body), updated_at: sql`now()` })
-          .where('workspace_id', '=', ws)
-          .where('id', '=', ruleId)
-          .returningAll()
-          .executeTakeFirst();
-        if (!updated) throw new AppError('not_found', 'no such routing rule');
-        await writeAudit(trx, {
-          workspaceId: ws,
-          actorUserId: principal.userId,
-          action: 'routing_rule.update',
-          targetType: 'routing_rule',
-          targetId: ruleId,
-          after: request.body,
-        });
-        return updated;
+      const { principal } = await requireMember(deps, request, ws);
+      const rule = await updateRoutingRule(rules, {
+        actor: principal,
+        workspaceId: ws,
+        ruleId,
+        spec: request.body,
       });
-      return { rule: toRule(row) };
+      return { rule };
     },
   );
 
@@ -203,30 +108,7 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request, reply) => {
       const { ws, ruleId } = request.params;
       const { principal } = await requireMember(deps, request, ws);
-      requireSettings(principal);
-      await deps.db.transaction().execute(async (trx) => {
-        await lockRuleOrder(trx, ws);
-        const gone = await trx
-          .deleteFrom('routing_rules')
-          .where('workspace_id', '=', ws)
-          .where('id', '=', ruleId)
-          .returning('position')
-          .executeTakeFirst();
-        if (!gone) throw new AppError('not_found', 'no such routing rule');
-        await trx
-          .updateTable('routing_rules')
-          .set({ position: sql`position - 1` })
-          .where('workspace_id', '=', ws)
-          .where('position', '>', gone.position)
-          .execute();
-        await writeAudit(trx, {
-          workspaceId: ws,
-          actorUserId: principal.userId,
-          action: 'routing_rule.delete',
-          targetType: 'routing_rule',
-          targetId: ruleId,
-        });
-      });
+      await deleteRoutingRule(rules, { actor: principal, workspaceId: ws, ruleId });
       return reply.status(204).send();
     },
   );
@@ -244,45 +126,12 @@ export function routingRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request) => {
       const { ws } = request.params;
       const { principal } = await requireMember(deps, request, ws);
-      requireSettings(principal);
-      const { ids } = request.body;
-      await deps.db.transaction().execute(async (trx) => {
-        await lockRuleOrder(trx, ws);
-        const existing = await trx
-          .selectFrom('routing_rules')
-          .select('id')
-          .where('workspace_id', '=', ws)
-          .execute();
-        const known = new Set(existing.map((e) => e.id));
-        if (
-          ids.length !== known.size ||
-          new Set(ids).size !== ids.length ||
-          !ids.every((i) => known.has(i))
-        )
-          throw new AppError('invalid_input', 'list every rule of the workspace exactly once', {
-            details: [
-              { path: 'body.ids', message: `expected the ${known.size} rule ids, each once` },
-            ],
-          });
-        await sql`
-          update routing_rules r set position = v.position, updated_at = now()
-          from unnest(${ids}::text[]) with ordinality as v(id, position)
-          where r.id = v.id and r.workspace_id = ${ws}
-        `.execute(trx);
-        // ordinality counts from 1: shift to 0-based.
-        await sql`update routing_rules set position = position - 1 where workspace_id = ${ws}`.execute(
-          trx,
-        );
-        await writeAudit(trx, {
-          workspaceId: ws,
-          actorUserId: principal.userId,
-          action: 'routing_rule.reorder',
-          targetType: 'workspace',
-          targetId: ws,
-          after: { ids },
-        });
+      const items = await reorderRoutingRules(rules, {
+        actor: principal,
+        workspaceId: ws,
+        ruleIds: request.body.ids,
       });
-      return { items: (await loadRules(deps.db, [ws])).get(ws) ?? [] };
+      return { items };
     },
   );
 }
