@@ -1,7 +1,17 @@
 import { DelayedError, type Worker } from 'bullmq';
 import { z } from 'zod';
-import { allows, buildPrincipal } from '../core/access/index.js';
-import { isChatEvent, type ChatEvent, type ReceivedEvent } from '../core/events/events.js';
+import {
+  allows,
+  mayViewMembers,
+  webhookPrincipal,
+  type WorkspaceAccessFacts,
+} from '../core/access/index.js';
+import {
+  isChatEvent,
+  type ChatEvent,
+  type ReceivedEvent,
+  type SwitchboardEvent,
+} from '../core/events/events.js';
 import { deliverWebhook } from '../core/webhooks/deliver-webhook.js';
 import { WorkspaceAccessCache } from '../adapters/db/access/access-cache.js';
 import { loadChatEventView } from '../adapters/db/chat-reads.js';
@@ -10,14 +20,17 @@ import type { EventBus } from '../adapters/db/event-bus.js';
 import { webhookStore } from '../adapters/db/webhook-store.js';
 import { postSigned } from '../adapters/http/post-signed.js';
 import { presentChatEvent } from '../adapters/present/event.js';
+import { presentMemberRevoked } from '../adapters/present/webhook.js';
 import type { QueueBackend } from '../adapters/queue/backend.js';
 import { defineJob, enqueue, startWorker } from './define-job.js';
 
 /**
  * Outbound webhooks (PRODUCT.md §5): every chat event becomes one delivery per matching
- * subscription — only if the subscription's creator may see the chat, redacted for them —
- * POSTed signed, retried with exponential backoff, in order per chat, dead-lettered after the
- * last try, and replayable through the API.
+ * subscription — only if the principal the subscription acts as (its creator, or the member it
+ * names: `webhookPrincipal`) may see the chat, redacted for them — POSTed signed, retried with
+ * exponential backoff, in order per chat, dead-lettered after the last try, and replayable
+ * through the API. A `member.revoked` notice becomes one delivery per subscription that asked
+ * for it whose principal may read the member list (`mayViewMembers`: any active member).
  */
 export interface WebhookOptions {
   attempts?: number;
@@ -81,13 +94,22 @@ export function startWebhooks(
     }
   });
 
-  type Hook = { id: string; events: string[]; created_by: string | null };
+  type Hook = {
+    id: string;
+    events: string[];
+    created_by: string | null;
+    as_user_id: string | null;
+  };
+  /** What becomes webhooks: chat events and member notices (not access changes or QR codes). */
+  type Dispatched = (ChatEvent | Extract<SwitchboardEvent, { type: 'member.revoked' }>) & {
+    id: string;
+  };
   /** The active subscriptions of the workspaces of a run of events, in one query. */
   const subscriptions = async (events: readonly ReceivedEvent[]) => {
     const workspaces = [...new Set(events.map((e) => e.workspaceId))];
     const rows = await db
       .selectFrom('webhooks')
-      .select(['id', 'events', 'created_by', 'workspace_id'])
+      .select(['id', 'events', 'created_by', 'as_user_id', 'workspace_id'])
       .where('workspace_id', 'in', workspaces)
       .where('status', '=', 'active')
       .execute();
@@ -97,20 +119,49 @@ export function startWebhooks(
     return byWorkspace;
   };
 
-  const dispatch = async (event: ChatEvent & { id: string }, hooks: readonly Hook[]) => {
+  const actingAs = (facts: WorkspaceAccessFacts, hook: Hook) =>
+    webhookPrincipal(facts, { createdBy: hook.created_by, asUserId: hook.as_user_id });
+
+  const dispatchMemberRevoked = async (
+    event: Extract<Dispatched, { type: 'member.revoked' }>,
+    matching: readonly Hook[],
+  ) => {
+    const [member, facts] = await Promise.all([
+      store.member(event.workspaceId, event.userId),
+      access.workspaceAccess(event.workspaceId),
+    ]);
+    if (!member) return;
+    const payload = { id: event.id, ...presentMemberRevoked(event, member) };
+    for (const hook of matching) {
+      const principal = actingAs(facts, hook);
+      if (!principal || !mayViewMembers(principal)) continue;
+      const deliveryId = await store.create({
+        workspaceId: event.workspaceId,
+        webhookId: hook.id,
+        eventId: event.id,
+        eventType: event.type,
+        chatId: null,
+        payload,
+      });
+      if (deliveryId) await enqueue(queues, job, { deliveryId }, { jobId: `dlv-${deliveryId}` });
+    }
+  };
+
+  const dispatch = async (event: Dispatched, hooks: readonly Hook[]) => {
     const matching = hooks.filter((h) => h.events.includes('*') || h.events.includes(event.type));
     if (!matching.length) return;
+    if (event.type === 'member.revoked') return dispatchMemberRevoked(event, matching);
     const [loaded, facts] = await Promise.all([
       loadChatEventView(db, event),
       access.workspaceAccess(event.workspaceId),
     ]);
     if (!loaded) return;
     for (const hook of matching) {
-      const creator = hook.created_by ? buildPrincipal(facts, hook.created_by) : undefined;
-      // The subscription acts as its creator: their rights, their masking.
-      if (!creator || creator.status !== 'active') continue;
-      if (!allows(creator, 'chat.view', loaded.facts)) continue;
-      const payload = { id: event.id, ...presentChatEvent(creator, loaded) };
+      // The subscription acts as its creator or the member it names: their rights, their
+      // masking; nothing while either is not an active member.
+      const principal = actingAs(facts, hook);
+      if (!principal || !allows(principal, 'chat.view', loaded.facts)) continue;
+      const payload = { id: event.id, ...presentChatEvent(principal, loaded) };
       const deliveryId = await store.create({
         workspaceId: event.workspaceId,
         webhookId: hook.id,
@@ -126,7 +177,7 @@ export function startWebhooks(
   // Events that arrive while a run is handled wait and form the next run, whose subscriptions
   // are read once: a busy workspace (thousands of messages a second) costs one query per run,
   // not one per event, and a subscription made a moment ago is seen by the next run.
-  let queued: Array<ChatEvent & { id: string }> = [];
+  let queued: Dispatched[] = [];
   let draining: Promise<void> | undefined;
   // A database hiccup must not cost deliveries: reading subscriptions and creating deliveries
   // are tried again with backoff for ~20 s (deliveries are unique per subscription and event,
@@ -156,8 +207,9 @@ export function startWebhooks(
     draining = undefined;
   };
   const unsubscribe = bus.subscribe((event) => {
-    // Only chat events become webhooks (not access changes, not a channel's status or QR).
-    if (!isChatEvent(event)) return;
+    // Chat events and member notices become webhooks (not access changes, not a channel's
+    // status or QR).
+    if (!isChatEvent(event) && event.type !== 'member.revoked') return;
     queued.push(event);
     draining ??= drain();
   });

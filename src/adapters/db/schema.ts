@@ -35,6 +35,9 @@ import type {
 import type {
   AuditLogTable,
   IntegrationsTable,
+  IntegrationUsersTable,
+  CrmRecordsTable,
+  SignedRequestReplaysTable,
   OrganizationsTable,
   TeamMembersTable,
   TeamTreeTable,
@@ -77,4 +80,7 @@ export interface DB {
   outbox: OutboxTable;
   audit_log: AuditLogTable;
   integrations: IntegrationsTable;
+  integration_users: IntegrationUsersTable;
+  crm_records: CrmRecordsTable;
+  signed_request_replays: SignedRequestReplaysTable;
 }

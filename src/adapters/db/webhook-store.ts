@@ -14,6 +14,8 @@ export function webhookStore(db: Database): Omit<DeliverWebhookDeps, 'postSigned
   }): Promise<string | undefined>;
   markDead(deliveryId: string): Promise<void>;
   replay(workspaceId: string, webhookId: string, deliveryId: string): Promise<boolean>;
+  /** A member of the workspace as webhooks name them (any status); undefined: not a member. */
+  member(workspaceId: string, userId: string): Promise<{ name: string; email: string } | undefined>;
 } {
   return {
     /**
@@ -127,6 +129,15 @@ export function webhookStore(db: Database): Omit<DeliverWebhookDeps, 'postSigned
         .where('status', 'in', ['dead', 'failed'])
         .executeTakeFirst();
       return Number(updated.numUpdatedRows) > 0;
+    },
+    async member(workspaceId, userId) {
+      return db
+        .selectFrom('memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['u.name', 'u.email'])
+        .where('m.workspace_id', '=', workspaceId)
+        .where('m.user_id', '=', userId)
+        .executeTakeFirst();
     },
   };
 }

@@ -15,6 +15,7 @@ const webhookRecord = (w: Selectable<DB['webhooks']>): WebhookRecord => ({
   events: w.events,
   status: w.status,
   createdBy: w.created_by,
+  asUserId: w.as_user_id,
   createdAt: w.created_at,
 });
 
@@ -76,7 +77,7 @@ export function webhookSubscriptionsStore(db: Database): WebhooksStore {
 
 function webhooksTx(trx: Transaction<DB>): WebhooksTx {
   return {
-    async insertWebhook({ workspaceId, url, events, secret, createdBy }) {
+    async insertWebhook({ workspaceId, url, events, secret, createdBy, asUserId }) {
       const row = await trx
         .insertInto('webhooks')
         .values({
@@ -86,6 +87,7 @@ function webhooksTx(trx: Transaction<DB>): WebhooksTx {
           events,
           secret,
           created_by: createdBy,
+          as_user_id: asUserId,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

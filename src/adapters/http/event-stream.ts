@@ -6,7 +6,7 @@ import {
   type Principal,
   type WorkspaceAccessFacts,
 } from '../../core/access/index.js';
-import type { SwitchboardEvent } from '../../core/events/events.js';
+import { isChatEvent, type SwitchboardEvent } from '../../core/events/events.js';
 import { loadWorkspaceAccess, ownerRef } from '../db/access/load-access.js';
 import { loadChatEventView } from '../db/chat-reads.js';
 import type { EventBus } from '../db/event-bus.js';
@@ -115,6 +115,8 @@ export class EventStreamHub implements LiveEvents {
       return;
     }
     if (event.type === 'channel.status') return this.channelStatus(event, connections);
+    // Member notices (member.revoked) are for webhooks; access.changed above ends the streams.
+    if (!isChatEvent(event)) return;
     const view = await loadChatEventView(this.db, event);
     if (!view) return;
     for (const c of connections) {

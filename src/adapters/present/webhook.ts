@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SwitchboardEvent } from '../../core/events/events.js';
 import type { WebhookDeliveryRecord, WebhookRecord } from '../../core/webhooks/webhooks-store.js';
 
 /** A webhook subscription as the API shows it (shared/API.md); its secret only at creation. */
@@ -8,6 +9,8 @@ export const webhookSchema = z.object({
   events: z.array(z.string()),
   status: z.enum(['active', 'disabled']),
   createdBy: z.string().nullable(),
+  /** The member the subscription acts as (whose view and masking it carries); null: its creator. */
+  asUserId: z.string().nullable(),
   createdAt: z.string(),
 });
 
@@ -31,6 +34,7 @@ export function presentWebhook(w: WebhookRecord): z.infer<typeof webhookSchema> 
     events: w.events,
     status: w.status,
     createdBy: w.createdBy,
+    asUserId: w.asUserId,
     createdAt: w.createdAt.toISOString(),
   };
 }
@@ -49,5 +53,38 @@ export function presentWebhookDelivery(
     lastError: d.lastError,
     createdAt: d.createdAt.toISOString(),
     deliveredAt: d.deliveredAt ? d.deliveredAt.toISOString() : null,
+  };
+}
+
+/**
+ * A `member.revoked` notice as webhooks carry it. The member's email goes out as the member
+ * list shows it (`presentMembers`): a colleague's email is how members find each other, not a
+ * contact identifier, so masking (of contacts' phones and emails) does not hide it, and every
+ * active member may read it in the member list anyway (`mayViewMembers`).
+ */
+export interface MemberRevokedJson {
+  type: 'member.revoked';
+  workspaceId: string;
+  userId: string;
+  name: string;
+  email: string;
+  reassignTo: string | null;
+  jobId: string;
+  revokedAt: string;
+}
+
+export function presentMemberRevoked(
+  event: Extract<SwitchboardEvent, { type: 'member.revoked' }>,
+  member: { name: string; email: string },
+): MemberRevokedJson {
+  return {
+    type: 'member.revoked',
+    workspaceId: event.workspaceId,
+    userId: event.userId,
+    name: member.name,
+    email: member.email,
+    reassignTo: event.reassignTo,
+    jobId: event.jobId,
+    revokedAt: event.revokedAt,
   };
 }

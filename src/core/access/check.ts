@@ -92,6 +92,13 @@ export function check(
       ],
     };
   }
+  if (!allowed && action === 'chat.view' && chat.crmGrantUserIds?.includes(p.userId)) {
+    // `explain` names the grant even where it does not apply, so nobody wonders why a CRM
+    // panel shows what the API does not.
+    reasons.push(
+      'a CRM record linked to this chat grants you its history in the CRM panel only (CRM precedence), not here',
+    );
+  }
   return { allowed, level, reasons };
 }
 

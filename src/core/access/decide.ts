@@ -24,8 +24,12 @@ import { buildPrincipal, type Principal } from './principal.js';
  */
 
 /** The chat, if the principal may view it; otherwise not found (its existence is not revealed). */
-export function requireVisibleChat(p: Principal, chat: ChatFacts | undefined): ChatFacts {
-  if (!chat || !allows(p, 'chat.view', chat)) throw new AppError('not_found', 'no such chat');
+export function requireVisibleChat(
+  p: Principal,
+  chat: ChatFacts | undefined,
+  ctx?: CheckContext,
+): ChatFacts {
+  if (!chat || !allows(p, 'chat.view', chat, ctx)) throw new AppError('not_found', 'no such chat');
   return chat;
 }
 
@@ -183,4 +187,35 @@ export function requireContactLookup(p: Principal): void {
       'contact phone numbers and emails are masked for you: name the chat by its id',
     );
   }
+}
+
+/**
+ * Whom an outbound webhook subscription acts as (PRODUCT.md §3.6, §5): the member it names
+ * (`asUserId`), or else its creator. That principal's rights decide which chat events it
+ * carries and their restrictions how each is redacted. Undefined — the subscription carries
+ * nothing — while its creator is not an active member (who set it up answers for it), or while
+ * the member it names is not: a suspended or revoked member sees nothing, so neither does a
+ * subscription acting as them.
+ */
+export function webhookPrincipal(
+  facts: WorkspaceAccessFacts,
+  hook: { createdBy: string | null; asUserId: string | null },
+): Principal | undefined {
+  const creator = hook.createdBy === null ? undefined : buildPrincipal(facts, hook.createdBy);
+  if (!creator || creator.status !== 'active') return undefined;
+  if (hook.asUserId === null || hook.asUserId === creator.userId) return creator;
+  const named = buildPrincipal(facts, hook.asUserId);
+  return named?.status === 'active' ? named : undefined;
+}
+
+/**
+ * May `p` be told who the workspace's members are (name, email, status) — and so that one was
+ * revoked? Every active member may: the member list is every member's (`GET …/members` needs
+ * only membership), and a colleague's email is how members find each other, not a contact
+ * identifier (masking is of contacts' phones and emails, PRODUCT.md §3.4). So `member.revoked`
+ * goes to every subscription that asked for it while the principal it acts as is active;
+ * requiring users.manage would hide from an Agent's CRM sync what their own member list shows.
+ */
+export function mayViewMembers(p: Principal): boolean {
+  return p.status === 'active';
 }

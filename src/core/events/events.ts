@@ -13,7 +13,22 @@ export type SwitchboardEvent =
    * A channel account's status or QR code changed (a WhatsApp account waiting to be linked,
    * connected, logged out). Not a chat event: only those who may connect the account hear it.
    */
-  | { type: 'channel.status'; workspaceId: string; channelId: string };
+  | { type: 'channel.status'; workspaceId: string; channelId: string }
+  /**
+   * A member was revoked: their access ended at `revokedAt`, and the `member.revoke` job
+   * `jobId` moves their chats (to `reassignTo`, or unassigned). Not a chat event: webhooks
+   * carry it to integrations (a CRM sync deactivates the user); event streams ignore it (the
+   * `access.changed` of the same commit ends the member's streams).
+   */
+  | {
+      type: 'member.revoked';
+      workspaceId: string;
+      userId: string;
+      reassignTo: string | null;
+      jobId: string;
+      /** ISO-8601: notices travel as JSON. */
+      revokedAt: string;
+    };
 
 /** Events about one chat: what webhooks deliver and chat views refresh on. */
 export type ChatEvent = Extract<SwitchboardEvent, { chatId: string }>;

@@ -1,18 +1,30 @@
+import { randomBytes } from 'node:crypto';
 import { requirePermission, type Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
-import type { IntegrationRecord, IntegrationsStore } from './integrations-store.js';
+import {
+  describeIntegration,
+  type IntegrationRecord,
+  type IntegrationsStore,
+  type PipedriveSettings,
+} from './integrations-store.js';
 
 /**
- * Links an outside system to the workspace (needs integrations.manage). A Slack team: its
- * slash commands then act on this workspace, each Slack user as the member with their email.
- * A Slack team serves one workspace: linking it a second time, here or elsewhere, is a
- * conflict (the existing link says which commands mean what; a second would make them
- * ambiguous).
+ * Links an outside system to the workspace (needs integrations.manage):
+ * - a Slack team: its slash commands act on this workspace, each Slack user as the member with
+ *   their email. A Slack team serves one workspace: linking it again, here or elsewhere, is a
+ *   conflict;
+ * - a generic CRM: a new secret its panel requests are signed with, returned this once;
+ * - a Pipedrive company: its JSON panels are answered for the Pipedrive users mapped to members.
  */
+export type NewIntegrationInput =
+  | { type: 'slack'; teamId: string; name?: string }
+  | { type: 'crm'; name: string }
+  | ({ type: 'pipedrive'; name: string } & PipedriveSettings);
+
 export interface CreateIntegrationInput {
   actor: Principal;
   workspaceId: string;
-  integration: { type: 'slack'; teamId: string; name?: string };
+  integration: NewIntegrationInput;
 }
 
 export async function createIntegration(
@@ -21,15 +33,19 @@ export async function createIntegration(
 ): Promise<IntegrationRecord> {
   const { actor, workspaceId, integration } = input;
   requirePermission(actor, 'integrations.manage');
+  const fields =
+    integration.type === 'slack'
+      ? { ...integration, name: integration.name ?? `Slack ${integration.teamId}` }
+      : integration.type === 'crm'
+        ? { ...integration, secret: `sbc_${randomBytes(32).toString('base64url')}` }
+        : integration;
   return deps.store.transaction(async (tx) => {
-    const created = await tx.insertSlack({
-      workspaceId,
-      teamId: integration.teamId,
-      name: integration.name ?? `Slack ${integration.teamId}`,
-      createdBy: actor.userId,
-    });
+    const created = await tx.insert({ ...fields, workspaceId, createdBy: actor.userId });
     if (created === 'taken') {
-      throw new AppError('conflict', `the Slack team ${integration.teamId} is linked already`);
+      throw new AppError(
+        'conflict',
+        `the Slack team ${integration.type === 'slack' ? integration.teamId : ''} is linked already`,
+      );
     }
     await tx.audit({
       workspaceId,
@@ -37,7 +53,7 @@ export async function createIntegration(
       action: 'integration.create',
       targetType: 'integration',
       targetId: created.id,
-      after: { type: created.type, teamId: created.teamId },
+      after: describeIntegration(created),
     });
     return created;
   });

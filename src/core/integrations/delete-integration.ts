@@ -1,10 +1,11 @@
 import { requirePermission, type Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
-import type { IntegrationsStore } from './integrations-store.js';
+import { describeIntegration, type IntegrationsStore } from './integrations-store.js';
 
 /**
- * Unlinks an integration (needs integrations.manage): a Slack team's commands stop acting on
- * the workspace with the next request. One of another workspace is not found.
+ * Unlinks an integration (needs integrations.manage): a Slack team's commands, a CRM's signed
+ * requests and Pipedrive's panels stop acting on the workspace with the next request. One of
+ * another workspace is not found.
  */
 export async function deleteIntegration(
   deps: { store: IntegrationsStore },
@@ -21,7 +22,7 @@ export async function deleteIntegration(
       action: 'integration.delete',
       targetType: 'integration',
       targetId: integrationId,
-      before: { type: removed.type, teamId: removed.teamId },
+      before: describeIntegration(removed),
     });
   });
 }

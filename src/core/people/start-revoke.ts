@@ -76,6 +76,7 @@ export async function startRevoke(
     reassignTo === undefined
       ? undefined
       : buildPrincipal(await deps.access.workspaceAccess(workspaceId), reassignTo);
+  const revokedAt = deps.now();
   const jobId = await commitAccessChange(deps, workspaceId, async (tx) => {
     const { target, activeOwnerCount } = await lockTarget(tx, actor, workspaceId, userId);
     assertMayActOnMember(actor, {
@@ -85,7 +86,7 @@ export async function startRevoke(
     });
     assertHeir(userId, reassignTo, heir);
     // Access ends now; the job moves chats and accounts afterwards.
-    await tx.updateMember(workspaceId, userId, { status: 'revoked', revokedAt: deps.now() });
+    await tx.updateMember(workspaceId, userId, { status: 'revoked', revokedAt });
     const jobId = await tx.recordJob({
       workspaceId,
       type: 'member.revoke',
@@ -104,6 +105,19 @@ export async function startRevoke(
         after: { status: 'revoked', reassignTo: reassignTo ?? null, jobId },
       },
     };
+  });
+  // The notice webhooks carry to integrations (a CRM sync deactivates the user), published
+  // after the commit through the event bus like `access.changed` and every chat event that
+  // becomes a webhook: each process's dispatcher records one durable delivery per subscription
+  // (unique per subscription and event; retried, dead-lettered, replayable). Not the outbox:
+  // its topics are queue jobs the relay maps one by one, and no webhook event goes that way.
+  await deps.events.publish({
+    type: 'member.revoked',
+    workspaceId,
+    userId,
+    reassignTo: reassignTo ?? null,
+    jobId,
+    revokedAt: revokedAt.toISOString(),
   });
   return { jobId };
 }

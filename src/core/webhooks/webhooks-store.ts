@@ -27,6 +27,11 @@ export interface WebhookRecord {
   events: string[];
   status: 'active' | 'disabled';
   createdBy: string | null;
+  /**
+   * The member the subscription acts as — whose view of chats and masking it carries —
+   * instead of its creator; null: its creator (`webhookPrincipal` in core/access).
+   */
+  asUserId: string | null;
   createdAt: Date;
 }
 
@@ -61,6 +66,7 @@ export interface WebhooksTx {
     events: string[];
     secret: string;
     createdBy: string;
+    asUserId: string | null;
   }): Promise<WebhookRecord>;
   audit(entry: WebhooksAuditEntry): Promise<void>;
 }

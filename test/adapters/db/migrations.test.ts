@@ -43,6 +43,9 @@ const domainTables = [
   'outbox',
   'audit_log',
   'integrations',
+  'integration_users',
+  'crm_records',
+  'signed_request_replays',
 ];
 
 async function tables(db: Database): Promise<string[]> {

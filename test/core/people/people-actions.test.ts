@@ -338,7 +338,18 @@ describe('startRevoke', () => {
         after: { status: 'revoked', reassignTo: 'g1', jobId },
       },
     ]);
-    expect(w.events).toEqual([{ type: 'access.changed', workspaceId: WS }]);
+    // After the commit: access changed, and the notice webhooks carry (member.revoked).
+    expect(w.events).toEqual([
+      { type: 'access.changed', workspaceId: WS },
+      {
+        type: 'member.revoked',
+        workspaceId: WS,
+        userId: 't1',
+        reassignTo: 'g1',
+        jobId,
+        revokedAt: NOW.toISOString(),
+      },
+    ]);
   });
 
   it.each([

@@ -58,6 +58,7 @@ function world() {
       events: ['*'],
       status: 'active',
       createdBy: 'x',
+      asUserId: null,
       createdAt: new Date('2026-01-01T00:00:00Z'),
       secret: 's',
     },
@@ -73,7 +74,7 @@ function world() {
     async transaction(work) {
       const pending: Array<() => void> = [];
       const result = await work({
-        insertWebhook: ({ workspaceId, url, events, secret, createdBy }) => {
+        insertWebhook: ({ workspaceId, url, events, secret, createdBy, asUserId }) => {
           const hook = {
             id: `wh${++seq}`,
             workspaceId,
@@ -82,6 +83,7 @@ function world() {
             secret,
             status: 'active' as const,
             createdBy,
+            asUserId,
             createdAt: new Date(Date.UTC(2026, 1, seq)),
           };
           pending.push(() => hooks.push(hook));
@@ -125,7 +127,8 @@ function world() {
       return Promise.resolve(true);
     },
   };
-  return { deps: { store, deliveries: replayer }, hooks, deliveries, audits, replayed };
+  const access = { workspaceAccess: () => Promise.resolve(facts) };
+  return { deps: { store, deliveries: replayer, access }, hooks, deliveries, audits, replayed };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {

@@ -13,6 +13,8 @@ import * as m0011 from './0011-participant-recent.js';
 import * as m0012 from './0012-covering-list-indexes.js';
 import * as m0013 from './0013-e164-phones.js';
 import * as m0014 from './0014-integrations.js';
+import * as m0015 from './0015-crm.js';
+import * as m0016 from './0016-webhook-as-user.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -33,6 +35,8 @@ export const migrations: Record<string, Migration> = {
   '0012-covering-list-indexes': m0012,
   '0013-e164-phones': m0013,
   '0014-integrations': m0014,
+  '0015-crm': m0015,
+  '0016-webhook-as-user': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

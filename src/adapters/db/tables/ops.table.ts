@@ -11,6 +11,8 @@ export interface WebhooksTable {
   secret: string;
   status: Generated<'active' | 'disabled'>;
   created_by: string | null;
+  /** The member the subscription acts as (migration 0016); null: its creator. */
+  as_user_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

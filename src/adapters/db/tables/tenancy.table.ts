@@ -79,6 +79,36 @@ export interface IntegrationsTable {
   /** The Slack team whose commands act on this workspace; one workspace per Slack team. */
   slack_team_id: string | null;
   config: JsonWithDefault<Record<string, unknown>>;
+  /** A generic CRM's signing secret (migration 0015); null for other types. */
+  secret: string | null;
   created_by: string | null;
   created_at: CreatedAt;
+}
+
+/** A CRM user id acting as a member (migration 0015). */
+export interface IntegrationUsersTable {
+  integration_id: string;
+  crm_user_id: string;
+  workspace_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
+/** A CRM record linked to contacts and chats, and who may access it (migration 0015). */
+export interface CrmRecordsTable {
+  integration_id: string;
+  workspace_id: string;
+  record_type: string;
+  record_id: string;
+  contact_ids: ColumnType<string[], string[] | undefined, string[]>;
+  chat_ids: ColumnType<string[], string[] | undefined, string[]>;
+  user_ids: ColumnType<string[], string[] | undefined, string[]>;
+  updated_at: CreatedAt;
+}
+
+/** Signatures of signed CRM requests seen lately: a second one is a replay (migration 0015). */
+export interface SignedRequestReplaysTable {
+  integration_id: string;
+  signature: string;
+  seen_at: CreatedAt;
 }

@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../context.js';
 import { channelRoutes } from './channels.js';
 import { chatActionRoutes, chatRoutes } from './chats.js';
+import { crmRoutes } from './crm.js';
 import { eventRoutes } from './events.js';
 import { inboundRoutes } from './inbound.js';
 import { integrationRoutes } from './integrations.js';
 import { webhookRoutes } from './webhooks.js';
 import { peopleRoutes } from './people.js';
+import { pipedriveRoutes } from './pipedrive.js';
 import { platformRoutes } from './platform.js';
 import { routingRoutes } from './routing.js';
 import { slackRoutes } from './slack.js';
@@ -27,5 +29,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   webhookRoutes(app, deps);
   routingRoutes(app, deps);
   integrationRoutes(app, deps);
+  crmRoutes(app, deps);
+  pipedriveRoutes(app, deps);
   if (deps.slack) slackRoutes(app, deps.slack, () => deps.now());
 }

@@ -17,13 +17,15 @@ import { id, wsParams } from '../schemas.js';
 
 /**
  * Webhook subscriptions for CRM panels and automations. A subscription acts as the user who
- * created it: it will carry only events of chats that user may see, redacted for them.
+ * created it, or as the member it names (`asUserId`): it will carry only events of chats that
+ * user may see, redacted for them; `member.revoked` goes to every subscription that asks for it.
  */
 export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   /** What the webhook use cases need, built once from the server's deps. */
   const webhooks = {
     store: webhookSubscriptionsStore(deps.db),
+    access: deps.access,
     deliveries: {
       replay: (ws: string, webhookId: string, deliveryId: string) =>
         deps.replayDelivery(ws, webhookId, deliveryId),
@@ -43,6 +45,12 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
             .min(1)
             .max(20),
           secret: z.string().min(16).max(200).optional(),
+          asUserId: id
+            .optional()
+            .describe(
+              'Act as this member instead of yourself: only chats they may see, redacted for them, ' +
+                'nothing while they are suspended or revoked (another member needs users.manage)',
+            ),
         }),
         response: { 201: z.object({ webhook: webhook.extend({ secret: z.string() }) }) },
       },
@@ -56,6 +64,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
         url: request.body.url,
         events: request.body.events,
         ...(request.body.secret !== undefined ? { secret: request.body.secret } : {}),
+        ...(request.body.asUserId !== undefined ? { asUserId: request.body.asUserId } : {}),
       });
       return reply
         .status(201)
