@@ -344,3 +344,60 @@ export async function createWorkspaceWithChannel(
   if (ch.status !== 201) throw new Error(`channel not created: ${ch.text}`);
   return { ws, owner, channel: { id: ch.body.channel.id, secret: ch.body.channel.inbound.secret } };
 }
+
+/** A member invited by `by` (an Owner's or Admin's token) who accepted at once. */
+export async function addMember(
+  api: RunningApi,
+  ws: string,
+  by: string,
+  member: { email: string; name: string; role: string; restrictions?: object; teamIds?: string[] },
+): Promise<{ id: string; token: string; email: string }> {
+  const call = client(api.base);
+  const invitation = await call('POST', `/v1/workspaces/${ws}/invitations`, {
+    token: by,
+    body: { restrictions: {}, teamIds: [], ...member },
+  });
+  if (invitation.status !== 201) throw new Error(`not invited: ${invitation.text}`);
+  const accepted = await call('POST', '/v1/invitations/accept', {
+    body: { token: invitation.body.invitation.token },
+  });
+  if (accepted.status !== 200) throw new Error(`not accepted: ${accepted.text}`);
+  return { id: accepted.body.user.id, token: accepted.body.token, email: member.email };
+}
+
+/**
+ * An inbound message of a webhook channel, signed as its provider signs it (the chat's and the
+ * message's provider ids made from `key`); resolves with the chat's id once it is stored.
+ */
+export async function inboundChat(
+  api: RunningApi,
+  t: TestDatabase,
+  channel: { id: string; secret: string },
+  key: string,
+  contact: { name: string; phone?: string; email?: string },
+  text = `Hello from ${key}`,
+): Promise<string> {
+  const raw = JSON.stringify({
+    messageId: `m-${key}`,
+    chatId: `c-${key}`,
+    contact,
+    text,
+    sentAt: new Date().toISOString(),
+  });
+  const sent = await client(api.base)('POST', `/v1/inbound/webhook/${channel.id}`, {
+    raw,
+    headers: signedHeaders(channel.secret, raw),
+  });
+  if (sent.status !== 202) throw new Error(`inbound refused: ${sent.text}`);
+  for (let i = 0; i < 400; i++) {
+    const row = await t.db
+      .selectFrom('chats')
+      .select('id')
+      .where('channel_id', '=', channel.id)
+      .where('external_id', '=', `c-${key}`)
+      .executeTakeFirst();
+    if (row) return row.id;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the chat was not stored');
+}

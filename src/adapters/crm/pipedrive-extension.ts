@@ -10,10 +10,10 @@ import type {
   PipedriveIntegration,
 } from '../../core/integrations/integrations-store.js';
 import { channelsStore } from '../db/channels-store.js';
-import { chatItem, replyStore } from '../db/chat-stores.js';
+import { chatItem } from '../db/chat-stores.js';
 import { contactChatsSource } from '../db/crm-store.js';
 import { integrationsStore } from '../db/integrations-store.js';
-import type { HttpDeps } from '../http/context.js';
+import { replyDeps, type HttpDeps } from '../http/context.js';
 import { presentChatPage } from '../present/chat.js';
 import { authenticatePipedrive } from './pipedrive-auth.js';
 import { peopleCache, pipedrivePeople, type PipedriveApiOptions } from './pipedrive-api.js';
@@ -102,13 +102,7 @@ export function pipedriveExtension(
   const cache = peopleCache();
   const contactChats = { access: deps.access, chats: contactChatsSource(deps.db) };
   const channels = { store: channelsStore(deps.db) };
-  const replies = {
-    access: deps.access,
-    store: replyStore(deps.db),
-    events: deps.events,
-    now: () => deps.now(),
-    deliverSoon: (messageId: string) => deps.enqueueOutbound(messageId),
-  };
+  const replies = replyDeps(deps);
   const apiOptions: PipedriveApiOptions = {
     ...options,
     onError:

@@ -2,6 +2,7 @@ import type { IngestPipeline } from '../db/ingest-pipeline.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
+import { replyStore } from '../db/chat-stores.js';
 import { AppError } from '../../core/errors.js';
 import { sameSecret } from '../../core/tokens.js';
 import type {
@@ -96,4 +97,20 @@ export async function requireMember(
   const member = await resolveMember(deps, { token: bearer(request) }, workspaceId);
   await deps.presence.seen(workspaceId, member.user.id);
   return member;
+}
+
+/**
+ * What the reply use case (`replyToChat`) needs, from the server's deps: every door a reply
+ * comes through (the API, a CRM panel, Pipedrive's modal) builds it the same way.
+ */
+export function replyDeps(
+  deps: Pick<HttpDeps, 'db' | 'access' | 'events' | 'now' | 'enqueueOutbound'>,
+) {
+  return {
+    access: deps.access,
+    store: replyStore(deps.db),
+    events: deps.events,
+    now: () => deps.now(),
+    deliverSoon: (messageId: string) => deps.enqueueOutbound(messageId),
+  };
 }

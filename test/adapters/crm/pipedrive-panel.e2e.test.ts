@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkspaceAccessCache } from '../../../src/adapters/db/access/access-cache.js';
-import { crmRecordsStore } from '../../../src/adapters/db/crm-store.js';
-import { identityDirectory } from '../../../src/adapters/db/identity.js';
-import { integrationsStore } from '../../../src/adapters/db/integrations-store.js';
-import { linkCrmRecord } from '../../../src/core/crm/link-crm-record.js';
 import {
   client,
   createWorkspaceWithChannel,
+  inboundChat,
   signedHeaders,
   startApi,
   type RunningApi,
@@ -146,36 +142,12 @@ describe('Pipedrive JSON panel and JSON modal', () => {
     await t.drop();
   });
 
-  async function inbound(
+  const inbound = (
     channel: { id: string; secret: string },
     key: string,
     contact: { name: string; phone: string; email?: string },
-    text = `Hello from ${key}`,
-  ): Promise<string> {
-    const raw = JSON.stringify({
-      messageId: `m-${key}`,
-      chatId: `c-${key}`,
-      contact,
-      text,
-      sentAt: new Date().toISOString(),
-    });
-    const sent = await call('POST', `/v1/inbound/webhook/${channel.id}`, {
-      raw,
-      headers: signedHeaders(channel.secret, raw),
-    });
-    expect(sent.status).toBe(202);
-    for (let i = 0; i < 200; i++) {
-      const row = await t.db
-        .selectFrom('chats')
-        .select('id')
-        .where('channel_id', '=', channel.id)
-        .where('external_id', '=', `c-${key}`)
-        .executeTakeFirst();
-      if (row) return row.id;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('the chat was not stored');
-  }
+    text?: string,
+  ) => inboundChat(api, t, channel, key, contact, text);
 
   async function assign(chatId: string, userId: string) {
     const done = await call('PUT', `/v1/workspaces/${ws}/chats/${chatId}/assignee`, {
@@ -260,25 +232,14 @@ describe('Pipedrive JSON panel and JSON modal', () => {
     expect(nobody.body).toEqual({ data: [] });
   });
 
-  /** A CRM record of the Pipedrive integration, linked as `PUT …/records/:type/:id` links it. */
+  /** A CRM record of the Pipedrive integration, linked by its server (signed with the JWT secret). */
   async function linkRecord(type: string, id: string, chatIds: string[]) {
-    const integration = await integrationsStore(t.db).find(integrationId);
-    if (integration?.type !== 'pipedrive') throw new Error('no integration');
-    await linkCrmRecord(
-      {
-        store: crmRecordsStore(t.db),
-        identity: identityDirectory(t.db),
-        access: new WorkspaceAccessCache(t.db),
-      },
-      {
-        integration,
-        recordType: type,
-        recordId: id,
-        contactIds: [],
-        chatIds,
-        userEmails: ['o@pipe-co.test'],
-      },
-    );
+    const raw = JSON.stringify({ chatIds, userEmails: ['o@pipe-co.test'] });
+    const linked = await call('PUT', `/v1/crm/${integrationId}/records/${type}/${id}`, {
+      raw,
+      headers: signedHeaders(jwtSecret, raw),
+    });
+    expect(linked.status).toBe(200);
   }
 
   it('shows the chats of a CRM record linked to the Pipedrive entity', async () => {

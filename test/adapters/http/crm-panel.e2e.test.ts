@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addMember,
   client,
   createWorkspaceWithChannel,
+  inboundChat,
   signedHeaders,
   startApi,
   type RunningApi,
@@ -44,15 +46,12 @@ describe('CRM panel endpoints', () => {
       ['collaborator', 'collaborator', {}],
       ['suspended', 'agent', {}],
     ] as const) {
-      const email = `${key}@crm-co.test`;
-      const invitation = await call('POST', `/v1/workspaces/${ws}/invitations`, {
-        token: owner,
-        body: { email, name: key, role, restrictions },
+      people[key] = await addMember(api, ws, owner, {
+        email: `${key}@crm-co.test`,
+        name: key,
+        role,
+        restrictions,
       });
-      const accepted = await call('POST', '/v1/invitations/accept', {
-        body: { token: invitation.body.invitation.token },
-      });
-      people[key] = { id: accepted.body.user.id, token: accepted.body.token, email };
     }
     await call('POST', `/v1/workspaces/${ws}/members/${people.suspended!.id}/suspend`, {
       token: owner,
@@ -91,36 +90,12 @@ describe('CRM panel endpoints', () => {
     await t.drop();
   });
 
-  async function inbound(
+  const inbound = (
     channel: { id: string; secret: string },
     key: string,
     contact: { name: string; phone: string; email?: string },
-    text = `Hello from ${key}`,
-  ): Promise<string> {
-    const raw = JSON.stringify({
-      messageId: `m-${key}`,
-      chatId: `c-${key}`,
-      contact,
-      text,
-      sentAt: new Date().toISOString(),
-    });
-    const sent = await call('POST', `/v1/inbound/webhook/${channel.id}`, {
-      raw,
-      headers: signedHeaders(channel.secret, raw),
-    });
-    expect(sent.status).toBe(202);
-    for (let i = 0; i < 200; i++) {
-      const row = await t.db
-        .selectFrom('chats')
-        .select('id')
-        .where('channel_id', '=', channel.id)
-        .where('external_id', '=', `c-${key}`)
-        .executeTakeFirst();
-      if (row) return row.id;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('the chat was not stored');
-  }
+    text?: string,
+  ) => inboundChat(api, t, channel, key, contact, text);
 
   async function assign(chatId: string, userId: string) {
     const done = await call('PUT', `/v1/workspaces/${ws}/chats/${chatId}/assignee`, {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addMember,
   client,
   createWorkspaceWithChannel,
-  signedHeaders,
+  inboundChat as storedChat,
   startApi,
   type RunningApi,
 } from '../../support/api.js';
@@ -53,15 +54,7 @@ describe('Slack admin bot', () => {
       ['leaver', 'agent', {}],
     ] as const) {
       const email = `${key}@slack-bot.test`;
-      const invitation = await call('POST', `/v1/workspaces/${ws}/invitations`, {
-        token: owner,
-        body: { email, name: key, role, restrictions },
-      });
-      expect(invitation.status).toBe(201);
-      const accepted = await call('POST', '/v1/invitations/accept', {
-        body: { token: invitation.body.invitation.token },
-      });
-      people[key] = { id: accepted.body.user.id, token: accepted.body.token, email };
+      people[key] = await addMember(api, ws, owner, { email, name: key, role, restrictions });
       slack.users.set(`U${key.toUpperCase()}`, email);
     }
     slack.users.set('UNOEMAIL', undefined);
@@ -152,27 +145,7 @@ describe('Slack admin bot', () => {
   }
 
   async function inboundChat(phone: string, name: string) {
-    const raw = JSON.stringify({
-      messageId: `m-${phone}`,
-      chatId: `c-${phone}`,
-      contact: { name, phone },
-      text: `Hello, I am ${phone}`,
-      sentAt: new Date().toISOString(),
-    });
-    const sent = await call('POST', `/v1/inbound/webhook/${channel.id}`, {
-      raw,
-      headers: signedHeaders(channel.secret, raw),
-    });
-    expect(sent.status).toBe(202);
-    let id: string | undefined;
-    await waitFor(async () => {
-      const chats = await call('GET', `/v1/workspaces/${ws}/chats`, { token: owner });
-      id = chats.body.items.find(
-        (c: { contact: { phone: string } }) => c.contact.phone === phone,
-      )?.id;
-      return id !== undefined;
-    });
-    return id as string;
+    return storedChat(api, t, channel, phone, { name, phone }, `Hello, I am ${phone}`);
   }
 
   describe('signatures', () => {

@@ -13,7 +13,7 @@ import { explainAccess } from '../../../core/access/explain-access.js';
 import { listAudience } from '../../../core/access/list-audience.js';
 import { countVisibleChats } from '../../db/access/count-chats.js';
 import { chatHistory, chatRouting, usersByName } from '../../db/chat-reads.js';
-import { assignmentStore, chatItem, replyStore } from '../../db/chat-stores.js';
+import { assignmentStore, chatItem } from '../../db/chat-stores.js';
 import { assignChat } from '../../../core/chats/assign-chat.js';
 import { replyToChat } from '../../../core/chats/reply-to-chat.js';
 import { addParticipant } from '../../../core/chats/add-participant.js';
@@ -28,7 +28,7 @@ import {
   presentChatPage,
 } from '../../present/chat.js';
 import { messageSchema as message, presentHistory, presentMessage } from '../../present/message.js';
-import { requireMember, type MemberContext, type HttpDeps } from '../context.js';
+import { replyDeps, requireMember, type MemberContext, type HttpDeps } from '../context.js';
 import { id, user, wsParams } from '../schemas.js';
 
 const listQuery = z.object({
@@ -205,13 +205,7 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
 export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const chatParams = z.object({ ws: id, chatId: id });
-  const replies = {
-    access: deps.access,
-    store: replyStore(deps.db),
-    events: deps.events,
-    now: () => deps.now(),
-    deliverSoon: (messageId: string) => deps.enqueueOutbound(messageId),
-  };
+  const replies = replyDeps(deps);
   const assignments = { access: deps.access, store: assignmentStore(deps.db), events: deps.events };
   const participantsAndRatings = {
     access: deps.access,

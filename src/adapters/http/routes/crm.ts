@@ -10,13 +10,13 @@ import { panelContext, resolvePanelMember } from '../../../core/crm/panel-member
 import { AppError } from '../../../core/errors.js';
 import type { IntegrationRecord } from '../../../core/integrations/integrations-store.js';
 import { chatHistory } from '../../db/chat-reads.js';
-import { chatItem, replyStore } from '../../db/chat-stores.js';
+import { chatItem } from '../../db/chat-stores.js';
 import { contactChatsSource, crmRecordsStore } from '../../db/crm-store.js';
 import { firstSighting, integrationsStore } from '../../db/integrations-store.js';
 import { viaAdapter } from '../../logging/log-context.js';
 import { chatSchema, presentChatPage } from '../../present/chat.js';
 import { messageSchema, presentHistory, presentMessage } from '../../present/message.js';
-import type { HttpDeps } from '../context.js';
+import { replyDeps, type HttpDeps } from '../context.js';
 import { email, id } from '../schemas.js';
 import { verifySignature } from '../signature.js';
 
@@ -52,13 +52,7 @@ const recordParams = z.object({
 
 export function crmRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const integrations = integrationsStore(deps.db);
-  const replies = {
-    access: deps.access,
-    store: replyStore(deps.db),
-    events: deps.events,
-    now: () => deps.now(),
-    deliverSoon: (messageId: string) => deps.enqueueOutbound(messageId),
-  };
+  const replies = replyDeps(deps);
   const records = { store: crmRecordsStore(deps.db), identity: deps.identity, access: deps.access };
   const contactChats = { access: deps.access, chats: contactChatsSource(deps.db) };
 
