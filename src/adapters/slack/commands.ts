@@ -7,6 +7,7 @@ import {
   restrictionsSchema,
   type AccessFactsSource,
   type AssigneeRef,
+  type RestrictionKey,
   type Restrictions,
   type WorkspaceAccessFacts,
 } from '../../core/access/index.js';
@@ -203,11 +204,11 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
             : rawKey.toLowerCase() === 'team'
               ? 'team'
               : undefined);
-        out[key] = value ? visibility : undefined;
+        out[key] = value ? visibility : true;
         if (value && visibility !== 'self' && visibility !== 'team')
           throw new UsageError('chat visibility is visibility=team or visibility=self');
       } else {
-        out[key] = value ? true : undefined;
+        out[key] = true;
       }
     }
     return out;
@@ -530,22 +531,20 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
   async function changeRestrictions(ctx: CommandContext, add: boolean): Promise<SlackMessage> {
     const { caller, words } = ctx;
     const member = await memberArg(ctx, words[0]);
-    const current =
-      caller.facts.members.find((m) => m.userId === member.userId)?.restrictions ?? {};
-    const changed = restrictionWords(words.slice(1), add);
-    const merged = Object.fromEntries(
-      Object.entries({ ...current, ...changed }).filter(([, v]) => v !== undefined && v !== false),
-    );
-    const restrictions = restrictionsSchema.parse(merged);
+    const named = restrictionWords(words.slice(1), add);
+    // Applied to the member's restrictions as they are when the row is locked (core).
     await changeMemberAccess(people, {
       actor: caller.principal,
       workspaceId: caller.workspaceId,
       userId: member.userId,
-      restrictions,
+      restrictionChanges: add
+        ? { add: named, lift: [] }
+        : { add: {}, lift: Object.keys(named) as RestrictionKey[] },
     });
-    const list = Object.entries(restrictions).map(([k, v]) =>
-      v === true ? k : `${k}=${String(v)}`,
-    );
+    const now = (await deps.access.workspaceAccess(caller.workspaceId)).members.find(
+      (m) => m.userId === member.userId,
+    )?.restrictions;
+    const list = Object.entries(now ?? {}).map(([k, v]) => (v === true ? k : `${k}=${String(v)}`));
     return line(
       `:white_check_mark: *${quote(member.name)}*’s restrictions: ${list.length ? list.join(', ') : 'none'}.`,
     );

@@ -1,5 +1,10 @@
 import { AppError } from '../errors.js';
-import type { Principal, Restrictions } from '../access/index.js';
+import {
+  restrictionsSchema,
+  type Principal,
+  type RestrictionKey,
+  type Restrictions,
+} from '../access/index.js';
 import type { EventPublisher } from '../events/events.js';
 import { commitAccessChange } from '../commit-access-change.js';
 import { lockTarget } from './lock-target.js';
@@ -18,6 +23,12 @@ export interface ChangeMemberAccessInput {
   userId: string;
   role?: string;
   restrictions?: Restrictions;
+  /**
+   * Restrictions to add and to lift, applied to the member's current ones as read on the
+   * locked row — so two admins restricting one member at the same moment both count (the Slack
+   * bot's `restrict` / `unrestrict`). Not with `restrictions`.
+   */
+  restrictionChanges?: { add: Restrictions; lift: readonly RestrictionKey[] };
   /** Most open chats routed to them; null: no limit. */
   capacity?: number | null;
 }
@@ -31,9 +42,12 @@ export async function changeMemberAccess(
   deps: ChangeMemberAccessDeps,
   input: ChangeMemberAccessInput,
 ): Promise<void> {
-  const { actor, workspaceId, userId, role, restrictions, capacity } = input;
+  const { actor, workspaceId, userId, role, capacity, restrictionChanges } = input;
   await commitAccessChange(deps, workspaceId, async (tx) => {
     const { target, activeOwnerCount } = await lockTarget(tx, actor, workspaceId, userId);
+    const restrictions =
+      input.restrictions ??
+      (restrictionChanges && changedRestrictions(target.restrictions, restrictionChanges));
     const targetFacts = { userId, role: target.role, status: target.status };
     if (role !== undefined) {
       if (!(await tx.roleExists(workspaceId, role))) {
@@ -78,4 +92,22 @@ export async function changeMemberAccess(
       },
     };
   });
+}
+
+function changedRestrictions(
+  current: Restrictions,
+  changes: { add: Restrictions; lift: readonly RestrictionKey[] },
+): Restrictions {
+  const next: Record<string, unknown> = { ...current, ...changes.add };
+  for (const key of changes.lift) delete next[key];
+  const parsed = restrictionsSchema.safeParse(next);
+  if (!parsed.success) {
+    throw new AppError('invalid_input', 'those are not restrictions a member can have', {
+      details: parsed.error.issues.map((i) => ({
+        path: ['restrictions', ...i.path.map(String)].join('.'),
+        message: i.message,
+      })),
+    });
+  }
+  return parsed.data;
 }

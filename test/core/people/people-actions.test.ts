@@ -219,6 +219,31 @@ describe('changeMemberAccess', () => {
     expect(w.events).toEqual([{ type: 'access.changed', workspaceId: WS }]);
   });
 
+  it('restrictions added and lifted apply to the member’s restrictions as locked, not as the actor last saw them', async () => {
+    const w = world([
+      ['o1', 'owner'],
+      ['a1', 'agent'],
+    ]);
+    // Another admin restricted a1 a moment ago; this actor's facts do not show it yet.
+    w.meanwhile('a1', { restrictions: { noDataExport: true, chatVisibility: 'self' } });
+    const change = (add: object, lift: string[]) =>
+      changeMemberAccess(w.deps, {
+        actor: w.principal('o1'),
+        workspaceId: WS,
+        userId: 'a1',
+        restrictionChanges: { add, lift: lift as never[] },
+      });
+    await change({ maskContactIdentifiers: true }, []);
+    expect(w.member('a1')?.restrictions).toEqual({
+      noDataExport: true,
+      chatVisibility: 'self',
+      maskContactIdentifiers: true,
+    });
+    await change({}, ['chatVisibility', 'noDataExport']);
+    expect(w.member('a1')?.restrictions).toEqual({ maskContactIdentifiers: true });
+    expect(await codeOf(change({ chatVisibility: 'everyone' }, []))).toBe('invalid_input');
+  });
+
   it('an unknown role is invalid input; nothing is written or announced', async () => {
     const w = world([
       ['o1', 'owner'],
