@@ -5,6 +5,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embe
 import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { createSlackBot } from './adapters/slack/bot.js';
+import { recordTokenUse } from './adapters/db/account-store.js';
 import { WorkspaceAccessCache } from './adapters/db/access/access-cache.js';
 import { identityDirectory, recordLastSeen } from './adapters/db/identity.js';
 import { createPresence } from './adapters/http/presence.js';
@@ -192,6 +193,7 @@ async function main(config: Config): Promise<void> {
     const presence = createPresence({
       now: () => new Date(),
       record: (ws, userId, at) => recordLastSeen(db, ws, userId, at),
+      recordToken: (hash, at) => recordTokenUse(db, hash, at),
     });
     // The Slack admin bot, when its two secrets are set (README "Slack").
     const slack =

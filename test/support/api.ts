@@ -8,6 +8,7 @@ import { buildServer, type App } from '../../src/adapters/http/server.js';
 import { WorkspaceAccessCache } from '../../src/adapters/db/access/access-cache.js';
 import { identityDirectory, recordLastSeen } from '../../src/adapters/db/identity.js';
 import { createPresence } from '../../src/adapters/http/presence.js';
+import { recordTokenUse } from '../../src/adapters/db/account-store.js';
 import { EventStreamHub } from '../../src/adapters/http/event-stream.js';
 import { createEventBus } from '../../src/adapters/db/event-bus.js';
 import { createIngestPipeline } from '../../src/adapters/db/ingest-pipeline.js';
@@ -142,6 +143,7 @@ export async function startApi(
   const presence = createPresence({
     now: () => new Date(),
     record: (ws, userId, at) => recordLastSeen(t.db, ws, userId, at),
+    recordToken: (hash, at) => recordTokenUse(t.db, hash, at),
   });
   const slack =
     options.slack &&

@@ -4,7 +4,7 @@ import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
 import { replyStore } from '../db/chat-stores.js';
 import { AppError } from '../../core/errors.js';
-import { sameSecret } from '../../core/tokens.js';
+import { hashToken, sameSecret } from '../../core/tokens.js';
 import type {
   AccessFactsSource,
   Principal,
@@ -80,7 +80,10 @@ export async function authenticate(
   deps: HttpDeps,
   request: FastifyRequest,
 ): Promise<AuthenticatedUser> {
-  return resolveUser(deps, { token: bearer(request) });
+  const token = bearer(request);
+  const user = await resolveUser(deps, { token });
+  await deps.presence.tokenUsed(hashToken(token));
+  return user;
 }
 
 export type MemberContext = ResolvedMember;
@@ -94,8 +97,10 @@ export async function requireMember(
   request: FastifyRequest,
   workspaceId: string,
 ): Promise<MemberContext> {
-  const member = await resolveMember(deps, { token: bearer(request) }, workspaceId);
+  const token = bearer(request);
+  const member = await resolveMember(deps, { token }, workspaceId);
   await deps.presence.seen(workspaceId, member.user.id);
+  await deps.presence.tokenUsed(hashToken(token));
   return member;
 }
 

@@ -6,11 +6,15 @@
  */
 export interface Presence {
   seen(workspaceId: string, userId: string): Promise<void>;
+  /** A token (by its hash) authenticated a request: its "last used", written as sparingly. */
+  tokenUsed(tokenHash: Buffer): Promise<void>;
 }
 
 export interface PresenceOptions {
   /** Stores the time the member was last seen (`recordLastSeen`). */
   record(workspaceId: string, userId: string, at: Date): Promise<void>;
+  /** Stores the time a token was last used (`recordTokenUse`); absent: not recorded. */
+  recordToken?(tokenHash: Buffer, at: Date): Promise<void>;
   now(): Date;
   /** Default one minute. */
   writeEveryMs?: number;
@@ -22,14 +26,23 @@ export function createPresence(options: PresenceOptions): Presence {
   const writeEveryMs = options.writeEveryMs ?? 60_000;
   const maxTracked = options.maxTracked ?? 100_000;
   const lastWrite = new Map<string, number>();
+  /** The time to write, or undefined when `key` was written within `writeEveryMs`. */
+  const due = (key: string): Date | undefined => {
+    const at = options.now();
+    if (at.getTime() - (lastWrite.get(key) ?? -Infinity) < writeEveryMs) return undefined;
+    if (lastWrite.size >= maxTracked) lastWrite.clear();
+    lastWrite.set(key, at.getTime());
+    return at;
+  };
   return {
     async seen(workspaceId, userId) {
-      const key = `${workspaceId}:${userId}`;
-      const at = options.now();
-      if (at.getTime() - (lastWrite.get(key) ?? -Infinity) < writeEveryMs) return;
-      if (lastWrite.size >= maxTracked) lastWrite.clear();
-      lastWrite.set(key, at.getTime());
-      await options.record(workspaceId, userId, at);
+      const at = due(`${workspaceId}:${userId}`);
+      if (at) await options.record(workspaceId, userId, at);
+    },
+    async tokenUsed(tokenHash) {
+      if (!options.recordToken) return;
+      const at = due(`token:${tokenHash.toString('hex')}`);
+      if (at) await options.recordToken(tokenHash, at);
     },
   };
 }

@@ -5,6 +5,7 @@ import { chatActionRoutes, chatRoutes } from './chats.js';
 import { crmRoutes } from './crm.js';
 import { eventRoutes } from './events.js';
 import { inboundRoutes } from './inbound.js';
+import { meRoutes } from './me.js';
 import { integrationRoutes } from './integrations.js';
 import { webhookRoutes } from './webhooks.js';
 import { peopleRoutes } from './people.js';
@@ -18,6 +19,7 @@ import { whatsappRoutes } from './whatsapp.js';
 /** Every route of shared/API.md that this server implements. */
 export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   platformRoutes(app, deps);
+  meRoutes(app, deps);
   peopleRoutes(app, deps);
   teamAndRoleRoutes(app, deps);
   channelRoutes(app, deps);

@@ -11,7 +11,9 @@ import { inviteMember } from '../../../core/people/invite-member.js';
 import { acceptInvitation } from '../../../core/people/accept-invitation.js';
 import { startBulkReassign } from '../../../core/people/start-bulk-reassign.js';
 import { toCsv } from '../../../core/people/members-csv.js';
+import { accountStore } from '../../db/account-store.js';
 import { findJob } from '../../db/jobs.js';
+import { revokeMemberTokens } from '../../../core/people/revoke-member-tokens.js';
 import { memberDirectory, peopleStore } from '../../db/people-store.js';
 import { presentJob } from '../../present/job.js';
 import {
@@ -252,6 +254,25 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         ...(to !== undefined ? { to } : {}),
       });
       return reply.status(202).send({ job: { id: jobId } });
+    },
+  );
+
+  r.delete(
+    '/v1/workspaces/:ws/members/:userId/tokens',
+    {
+      schema: {
+        summary: 'Revoke every API token of a member (their own are DELETE /v1/me/tokens/:id)',
+        params: memberParams,
+        response: { 200: z.object({ revoked: z.number() }) },
+      },
+    },
+    async (request) => {
+      const { ws, userId } = request.params;
+      const { principal } = await requireMember(deps, request, ws);
+      return revokeMemberTokens(
+        { store: accountStore(deps.db), access: deps.access, now: () => deps.now() },
+        { actor: principal, workspaceId: ws, userId },
+      );
     },
   );
 
