@@ -24,6 +24,10 @@ const urlWithProtocols = (protocols: readonly string[], example: string) =>
     { message: `must be a URL like ${example}` },
   );
 
+/** Requests per minute; 0 turns the limit off. */
+const rateLimit = (fallback: number) =>
+  optional(z.coerce.number().int().min(0).max(100_000_000)).transform((value) => value ?? fallback);
+
 const port = z.coerce
   .number({ message: 'must be a whole number' })
   .int('must be a whole number')
@@ -84,6 +88,10 @@ const envSchema = z
       urlWithProtocols(['http:', 'https:'], 'https://slack.com/api/'),
     ).transform((value) => (value ?? 'https://slack.com/api/').replace(/\/*$/, '/')),
     CHROMIUM_PATH: optional(z.string().min(1)),
+    SWITCHBOARD_RATE_LIMIT_PER_TOKEN: rateLimit(1_200),
+    SWITCHBOARD_RATE_LIMIT_PER_ADDRESS: rateLimit(600),
+    SWITCHBOARD_RATE_LIMIT_ACCEPT: rateLimit(10),
+    SWITCHBOARD_RATE_LIMIT_INBOUND: rateLimit(600_000),
     SWITCHBOARD_METRICS: optional(metricsSetting).transform((value) => value ?? 'on'),
   })
   .superRefine((env, ctx) => {
@@ -129,6 +137,13 @@ export interface Config {
       }
     | undefined;
   readonly chromiumPath: string | undefined;
+  /** Requests per minute per API token, per address, invitation accepts, inbound per channel. */
+  readonly rateLimits: {
+    readonly perToken: number;
+    readonly perAddress: number;
+    readonly acceptPerAddress: number;
+    readonly inboundPerChannel: number;
+  };
   /** Where `GET /metrics` (Prometheus) is served: the main port, a port of its own, or nowhere. */
   readonly metrics:
     | { readonly serve: 'main' }
@@ -175,6 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
           })
         : undefined,
     chromiumPath: e.CHROMIUM_PATH,
+    rateLimits: Object.freeze({
+      perToken: e.SWITCHBOARD_RATE_LIMIT_PER_TOKEN,
+      perAddress: e.SWITCHBOARD_RATE_LIMIT_PER_ADDRESS,
+      acceptPerAddress: e.SWITCHBOARD_RATE_LIMIT_ACCEPT,
+      inboundPerChannel: e.SWITCHBOARD_RATE_LIMIT_INBOUND,
+    }),
     metrics: Object.freeze(
       e.SWITCHBOARD_METRICS === 'on'
         ? { serve: 'main' as const }

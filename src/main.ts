@@ -5,6 +5,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './adapters/db/embe
 import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { createSlackBot } from './adapters/slack/bot.js';
+import { Redis } from 'ioredis';
 import { recordTokenUse } from './adapters/db/account-store.js';
 import { WorkspaceAccessCache } from './adapters/db/access/access-cache.js';
 import { identityDirectory, recordLastSeen } from './adapters/db/identity.js';
@@ -214,8 +215,22 @@ async function main(config: Config): Promise<void> {
       );
     if (slack) cleanups.unshift({ name: 'Slack bot', run: () => slack.close() });
 
+    // Rate limits count in Redis when there is one, so every node counts together.
+    const rateLimitRedis = config.redisUrl
+      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+      : undefined;
+    rateLimitRedis?.on('error', (error) => logger.warn({ err: error }, 'rate limits: Redis'));
+    if (rateLimitRedis) {
+      const redis = rateLimitRedis;
+      cleanups.unshift({ name: 'rate-limit Redis', run: async () => void (await redis.quit()) });
+    }
+
     const app = await buildServer({
       loggerInstance: logger,
+      rateLimits: {
+        settings: config.rateLimits,
+        ...(rateLimitRedis ? { redis: rateLimitRedis } : {}),
+      },
       metrics: metrics && { metrics, route: config.metrics.serve === 'main' },
       bodyLimitBytes: config.bodyLimitBytes,
       readiness: { database: () => pingDatabase(db), queue: () => queues.ping() },

@@ -79,6 +79,22 @@ describe('configuration', () => {
     expect(() => load({ ...slack, SLACK_API_URL: 'slack.com' })).toThrow(/SLACK_API_URL/);
   });
 
+  it('reads rate limits a minute, 0 for none, and refuses a negative one', () => {
+    expect(load({}).rateLimits).toEqual({
+      perToken: 1200,
+      perAddress: 600,
+      acceptPerAddress: 10,
+      inboundPerChannel: 600000,
+    });
+    expect(
+      load({ SWITCHBOARD_RATE_LIMIT_PER_TOKEN: '0', SWITCHBOARD_RATE_LIMIT_ACCEPT: '3' })
+        .rateLimits,
+    ).toMatchObject({ perToken: 0, acceptPerAddress: 3 });
+    expect(() => load({ SWITCHBOARD_RATE_LIMIT_INBOUND: '-1' })).toThrow(
+      /SWITCHBOARD_RATE_LIMIT_INBOUND/,
+    );
+  });
+
   it('serves /metrics on the main port, on a port of its own, or not at all', () => {
     expect(load({ SWITCHBOARD_METRICS: 'on' }).metrics).toEqual({ serve: 'main' });
     expect(load({ SWITCHBOARD_METRICS: 'off' }).metrics).toEqual({ serve: 'off' });

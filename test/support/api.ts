@@ -28,6 +28,8 @@ import { countAccountsByStatus } from '../../src/adapters/whatsapp/account-store
 import { createMetrics, type Metrics } from '../../src/adapters/metrics/metrics.js';
 import { createSlackBot, type SlackSettings } from '../../src/adapters/slack/bot.js';
 import pino from 'pino';
+import { Redis } from 'ioredis';
+import type { RateLimitSettings } from '../../src/adapters/http/rate-limits.js';
 import type { TestDatabase } from './database.js';
 
 /**
@@ -66,6 +68,8 @@ export async function startApi(
     metrics?: boolean;
     /** The immediate enqueue of a reply's delivery fails (a queue down at reply time). */
     failEnqueueOutbound?: boolean;
+    /** Request rate limits (none unless given), counted in Redis under `redisNameSpace` when given. */
+    rateLimits?: { settings: RateLimitSettings; redisUrl?: string; redisNameSpace?: string };
     /** The Slack bot at POST /slack/events, its Web API calls going to `apiUrl` (a fake). */
     slack?: Omit<SlackSettings, 'command'> & { command?: string };
   } = {},
@@ -161,8 +165,21 @@ export async function startApi(
       },
       { command: '/switchboard', ...options.slack },
     );
+  const limits = options.rateLimits;
+  const rateLimitRedis = limits?.redisUrl
+    ? new Redis(limits.redisUrl, { maxRetriesPerRequest: 1 })
+    : undefined;
   const app = await buildServer({
     metrics: metrics && { metrics, route: true },
+    ...(limits
+      ? {
+          rateLimits: {
+            settings: limits.settings,
+            ...(rateLimitRedis ? { redis: rateLimitRedis } : {}),
+            ...(limits.redisNameSpace ? { nameSpace: limits.redisNameSpace } : {}),
+          },
+        }
+      : {}),
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     readiness: {},
     routes: (server) =>
@@ -197,6 +214,7 @@ export async function startApi(
     metrics,
     async close() {
       await slack?.close();
+      await rateLimitRedis?.quit();
       await stopBackground();
       await webhooks.stop();
       live.close();

@@ -17,6 +17,8 @@ import { instrumentServer } from '../metrics/http.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { errorBody, handleError } from './errors.js';
 import { discardBody } from './oversized-body.js';
+import { registerRateLimits, type RateLimitSettings } from './rate-limits.js';
+import type { Redis } from 'ioredis';
 
 /** A readiness check: resolves when the dependency answers, rejects otherwise. */
 export type HealthCheck = () => Promise<void>;
@@ -38,6 +40,8 @@ export interface ServerOptions {
   routes?: (app: App) => void;
   /** Times requests; with `route`, serves `GET /metrics` here as well. */
   metrics?: { metrics: Metrics; route: boolean };
+  /** Request rate limits (`rate-limits.ts`), counted in `redis` when given; absent: none. */
+  rateLimits?: { settings: RateLimitSettings; redis?: Redis; nameSpace?: string };
 }
 
 export type App = FastifyInstance;
@@ -89,6 +93,11 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
+
+  if (options.rateLimits) {
+    const { settings, redis, nameSpace } = options.rateLimits;
+    await registerRateLimits(app, settings, redis, nameSpace);
+  }
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get(
