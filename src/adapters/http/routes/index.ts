@@ -15,6 +15,7 @@ import { routingRoutes } from './routing.js';
 import { slackRoutes } from './slack.js';
 import { teamAndRoleRoutes } from './teams-roles.js';
 import { whatsappRoutes } from './whatsapp.js';
+import { webRoutes } from './web.js';
 
 /** Every route of shared/API.md that this server implements. */
 export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -33,5 +34,6 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   integrationRoutes(app, deps);
   crmRoutes(app, deps);
   pipedriveRoutes(app, deps);
+  webRoutes(app, deps);
   if (deps.slack) slackRoutes(app, deps.slack, () => deps.now());
 }
