@@ -47,6 +47,35 @@ export interface Member {
   status: 'pending' | 'active' | 'suspended' | 'revoked';
   teamIds: string[];
   restrictions: Record<string, unknown>;
+  /** Present in the member list (GET …/members); absent where a member is embedded elsewhere. */
+  online?: boolean;
+  lastSeenAt?: string | null;
+  invitationId?: string;
+}
+
+/** The restrictions an Owner or Admin may set on a member (PRODUCT.md §3.4). */
+export interface Restrictions {
+  chatVisibility?: 'team' | 'self';
+  maskContactIdentifiers?: boolean;
+  noWorkspaceSettings?: boolean;
+  noContactDeletion?: boolean;
+  noDataExport?: boolean;
+  noIntegrations?: boolean;
+  noChannelConnection?: boolean;
+  noWorkflows?: boolean;
+}
+
+export interface Job {
+  id: string;
+  type: string;
+  state: 'waiting' | 'active' | 'completed' | 'failed';
+  progress: { done: number; total: number };
+  result?: Record<string, unknown>;
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string };
+  workspaces: Array<{ id: string; name: string; role: string; status: string }>;
 }
 
 export interface Team {
@@ -144,6 +173,31 @@ export function workspaceApi(session: Session) {
         `/access/explain?${new URLSearchParams({ userId: session.userId, chatId, action }).toString()}`,
       ),
     members: () => call<{ items: Member[] }>('GET', '/members'),
+    invite: (invitation: {
+      email: string;
+      name: string;
+      role: string;
+      teamIds: string[];
+      restrictions: Restrictions;
+    }) =>
+      call<{ invitation: { id: string; email: string; role: string; token: string } }>(
+        'POST',
+        '/invitations',
+        invitation,
+      ),
+    changeMember: (userId: string, change: { role?: string; restrictions?: Restrictions }) =>
+      call<{ member: Member }>('PATCH', `/members/${encodeURIComponent(userId)}`, change),
+    setMemberStatus: (userId: string, action: 'suspend' | 'reinstate') =>
+      call<{ member: Member }>('POST', `/members/${encodeURIComponent(userId)}/${action}`),
+    revoke: (userId: string, reassignTo: string | null) =>
+      call<{ job: { id: string } }>(
+        'POST',
+        `/members/${encodeURIComponent(userId)}/revoke`,
+        reassignTo ? { reassignTo } : {},
+      ),
+    job: (jobId: string) =>
+      request<Job>(session.token, 'GET', `/v1/jobs/${encodeURIComponent(jobId)}`),
+    me: () => request<Me>(session.token, 'GET', '/v1/me'),
     teams: () => call<{ items: Team[] }>('GET', '/teams'),
     channels: () => call<{ items: Channel[] }>('GET', '/channels'),
     workspace: () => call<{ workspace: { id: string; name: string } }>('GET', ''),

@@ -13,6 +13,10 @@ import { openStream, type ChatEvent } from './stream.js';
 import { SignIn } from './sign-in.js';
 import { Inbox } from './inbox.js';
 import { ChatView } from './chat.js';
+import { MembersView } from './members.js';
+
+/** Roles that manage users (PRODUCT.md: `users.manage`); only they are offered the members view. */
+const MANAGERS = new Set(['owner', 'admin']);
 
 /** `#/…`: the part of the address the page routes on (the server never sees it). */
 function useHashRoute(): string {
@@ -53,6 +57,7 @@ export function App() {
       key={`${session.workspaceId}:${session.userId}`}
       session={session}
       chatId={chatId ? decodeURIComponent(chatId) : null}
+      view={route === '/members' ? 'members' : 'inbox'}
       onSignOut={signOut}
     />
   );
@@ -113,6 +118,7 @@ export interface WorkspaceContext {
 function Workspace(props: {
   session: Session;
   chatId: string | null;
+  view: 'inbox' | 'members';
   onSignOut: (why?: string) => void;
 }) {
   const { session, onSignOut } = props;
@@ -121,6 +127,8 @@ function Workspace(props: {
   const [teams, setTeams] = useState<Team[]>([]);
   const [channels, setChannels] = useState<Channel[]>([]);
   const [workspaceName, setWorkspaceName] = useState('');
+  /** This user's role here, from GET /v1/me: it decides which views the header offers. */
+  const [role, setRole] = useState<string | null>(null);
   const [reconnects, setReconnects] = useState(0);
   const listeners = useRef(new Set<Listener>());
   const signOut = useRef(onSignOut);
@@ -138,6 +146,10 @@ function Workspace(props: {
         if (e instanceof ApiError && [401, 403, 404].includes(e.status))
           signOut.current('You were signed out: your access to this workspace ended.');
       });
+    api.me().then(
+      (me) => setRole(me.workspaces.find((w) => w.id === session.workspaceId)?.role ?? null),
+      () => setRole(null),
+    );
     const stream = openStream(session.token, session.workspaceId, {
       onEvent: (event) => listeners.current.forEach((l) => l(event)),
       onOpen: () => setReconnects((n) => n + 1),
@@ -162,15 +174,28 @@ function Workspace(props: {
     subscribe,
   };
 
+  const mayManage = role !== null && MANAGERS.has(role);
+  const showMembers = props.view === 'members' && mayManage;
   return (
-    <div class={`layout ${props.chatId ? 'has-chat' : ''}`}>
-      <a class="skip" href={props.chatId ? '#chat' : '#chat-list'}>
+    <div class={`layout ${showMembers ? 'members-mode' : props.chatId ? 'has-chat' : ''}`}>
+      <a class="skip" href={showMembers ? '#members' : props.chatId ? '#chat' : '#chat-list'}>
         Skip to content
       </a>
-      <header class="topbar">
+      <header class="topbar" data-role={role ?? undefined}>
         <h1>
-          Inbox<span class="ws">{workspaceName ? ` · ${workspaceName}` : ''}</span>
+          {showMembers ? 'Members' : 'Inbox'}
+          <span class="ws">{workspaceName ? ` · ${workspaceName}` : ''}</span>
         </h1>
+        {mayManage ? (
+          <nav aria-label="Views" class="views">
+            <a href="#/" aria-current={showMembers ? undefined : 'page'}>
+              Inbox
+            </a>
+            <a href="#/members" aria-current={showMembers ? 'page' : undefined}>
+              Members
+            </a>
+          </nav>
+        ) : null}
         <span class="who">
           {session.name || session.email}
           {ctx.me ? ` (${ctx.me.role})` : ''}
@@ -179,13 +204,19 @@ function Workspace(props: {
           Sign out
         </button>
       </header>
-      <Inbox ctx={ctx} selected={props.chatId} />
-      {props.chatId ? (
-        <ChatView key={props.chatId} ctx={ctx} chatId={props.chatId} />
+      {showMembers ? (
+        <MembersView ctx={ctx} />
       ) : (
-        <section class="chat-pane empty" aria-label="Chat">
-          <p>Choose a chat to read and answer it.</p>
-        </section>
+        <>
+          <Inbox ctx={ctx} selected={props.chatId} />
+          {props.chatId ? (
+            <ChatView key={props.chatId} ctx={ctx} chatId={props.chatId} />
+          ) : (
+            <section class="chat-pane empty" aria-label="Chat">
+              <p>Choose a chat to read and answer it.</p>
+            </section>
+          )}
+        </>
       )}
     </div>
   );
