@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,13 @@ import {
   type RunningApi,
 } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  artifacts,
+  chromiumPath,
+  launchChromium,
+  noChromium,
+  openPage as openBrowserPage,
+} from '../support/browser.js';
 
 /**
  * The agents' inbox (issue 21) end to end: headless Chromium (Debian's, through
@@ -20,15 +26,10 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
  * page shows only what the API gives each user, so each check compares the page with the
  * API's own answer for that user (PRODUCT.md §3.2 decides what that is).
  */
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find(
-  (candidate): candidate is string => Boolean(candidate && existsSync(candidate)),
-);
-const needs = chromiumPath ? '' : ' (skipped: no Chromium at CHROMIUM_PATH or /usr/bin/chromium)';
-const artifacts = path.resolve('test-artifacts');
 const PHONE = '+4915112345678';
 const EMAIL = 'dana.contact@example.com';
 
-describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${needs}`, () => {
+describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${noChromium}`, () => {
   let t: TestDatabase;
   let api: RunningApi;
   let browser: Browser;
@@ -155,13 +156,7 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${needs}`, () => {
       expect(assigned.status).toBe(200);
     }
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox'],
-    });
-    await mkdir(artifacts, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -176,11 +171,7 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${needs}`, () => {
 
   /** A fresh browser profile (its own session storage) at desktop or phone size. */
   async function openPage(size: 'desktop' | 'phone' = 'desktop') {
-    const context = await browser.newContext({
-      viewport: size === 'desktop' ? { width: 1280, height: 800 } : { width: 375, height: 740 },
-    });
-    const page = await context.newPage();
-    watchConsole(page);
+    const { context, page } = await openBrowserPage(browser, api.base, consoleErrors, size);
     const bodies: string[] = [];
     page.on('response', (response) => {
       if ((response.headers()['content-type'] ?? '').includes('text/event-stream')) return;
@@ -213,12 +204,6 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${needs}`, () => {
 
   /** Anything the page's console reports as an error (a CSP violation, an uncaught error). */
   const consoleErrors: string[] = [];
-  function watchConsole(page: Page) {
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-  }
 
   async function signIn(page: Page, who: { email: string; token: string }) {
     await page.getByLabel('API token').fill(who.token);
@@ -570,9 +555,7 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${needs}`, () => {
         token: owner,
         body: { email: 'newcomer@web-inbox.test', name: 'Newcomer', role: 'admin' },
       });
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      watchConsole(page);
+      const { context, page } = await openBrowserPage(browser, api.base, consoleErrors);
       await page.goto(`${api.base}/#/accept/${invitation.body.invitation.token}`);
       await page.locator('#chat-list li[data-chat-id]').first().waitFor();
       expect(await page.locator('.who').textContent()).toContain('Newcomer');

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,21 +11,23 @@ import {
   type RunningApi,
 } from '../support/api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  artifacts,
+  chromiumPath,
+  launchChromium,
+  noChromium,
+  openPage as openBrowserPage,
+} from '../support/browser.js';
 
 /**
  * The members view of the agents' page (issue 21) end to end, in headless Chromium against the
  * running server: offered only to roles that manage users (Owners and Admins), and every action
  * it takes is checked against the API's own answer afterwards.
  */
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find(
-  (candidate): candidate is string => Boolean(candidate && existsSync(candidate)),
-);
-const needs = chromiumPath ? '' : ' (skipped: no Chromium at CHROMIUM_PATH or /usr/bin/chromium)';
-const artifacts = path.resolve('test-artifacts');
 
 type Person = { id: string; token: string; email: string };
 
-describe.skipIf(!chromiumPath)(`the members view in Chromium${needs}`, () => {
+describe.skipIf(!chromiumPath)(`the members view in Chromium${noChromium}`, () => {
   let t: TestDatabase;
   let api: RunningApi;
   let browser: Browser;
@@ -76,13 +77,7 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${needs}`, () => {
       leaverChats.push(chat);
     }
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox'],
-    });
-    await mkdir(artifacts, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -96,16 +91,9 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${needs}`, () => {
 
   /** A fresh browser profile (its own session storage) at desktop or phone size. */
   async function openPage(size: 'desktop' | 'phone' = 'desktop') {
-    const context = await browser.newContext({
-      viewport: size === 'desktop' ? { width: 1280, height: 800 } : { width: 375, height: 740 },
-    });
-    const page = await context.newPage();
+    const { context, page } = await openBrowserPage(browser, api.base, consoleErrors, size);
     // A control that never shows fails its step, not the whole test's 30 s.
     page.setDefaultTimeout(8_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(api.base);
     return { context, page };
   }
@@ -137,7 +125,7 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${needs}`, () => {
     expect(await page.getByText('Members', { exact: true }).count()).toBe(0);
     // Typing the view's address shows the inbox: the view is not there to reach.
     await page.goto(`${api.base}/#/members`);
-    await page.waitForFunction(() => location.hash === '#/members');
+    await page.waitForFunction(`location.hash === '#/members'`);
     await page.waitForTimeout(200);
     await page.locator('header[data-role="agent"]').waitFor();
     expect(await page.locator('.members-page').count()).toBe(0);
@@ -261,7 +249,7 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${needs}`, () => {
       await until(() =>
         confirm
           .getByLabel('Reassign their chats to')
-          .evaluate((el) => el === document.activeElement),
+          .evaluate((el) => el === el.ownerDocument.activeElement),
       );
       // Cancelling revokes nothing.
       await confirm.getByRole('button', { name: 'Cancel' }).click();
@@ -280,7 +268,10 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${needs}`, () => {
       await progress.waitFor();
       const job = page.locator('.job');
       await until(async () => (await job.getAttribute('data-state')) === 'completed', 10_000);
-      const [value, max] = await progress.evaluate((p: HTMLProgressElement) => [p.value, p.max]);
+      const [value, max] = [
+        Number(await progress.getAttribute('value')),
+        Number(await progress.getAttribute('max')),
+      ];
       expect(value).toBe(max);
       await job.getByText(`Lee Leaver is revoked. ${leaverChats.length} chats moved.`).waitFor();
 

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+/**
+ * The inbox's browser tests: Debian's Chromium through `playwright-core` (no browser is
+ * downloaded), found at `CHROMIUM_PATH` or `/usr/bin/chromium`; without one the tests are
+ * skipped by name with this reason.
+ */
+export const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find(
+  (p): p is string => typeof p === 'string' && existsSync(p),
+);
+export const noChromium = chromiumPath
+  ? ''
+  : ' (skipped: no Chromium at CHROMIUM_PATH or /usr/bin/chromium)';
+
+/** Where screenshots go (git-ignored); made by `launchChromium`. */
+export const artifacts = path.resolve('test-artifacts');
+
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  await mkdir(artifacts, { recursive: true });
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+}
+
+/**
+ * A fresh browser profile (its own session storage) at desktop or phone size, on `base`; what
+ * its console reports as an error (a CSP violation, an uncaught error) goes to `consoleErrors`.
+ */
+export async function openPage(
+  browser: Browser,
+  base: string,
+  consoleErrors: string[],
+  size: 'desktop' | 'phone' = 'desktop',
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: size === 'desktop' ? { width: 1280, height: 800 } : { width: 375, height: 740 },
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  return { context, page };
+}
