@@ -75,7 +75,14 @@ export interface Job {
 
 export interface Me {
   user: { id: string; email: string; name: string };
-  workspaces: Array<{ id: string; name: string; role: string; status: string }>;
+  workspaces: Array<{
+    id: string;
+    name: string;
+    role: string;
+    status: string;
+    /** The effective level of each permission there, as the server's policy derives it. */
+    permissions: Record<string, string>;
+  }>;
 }
 
 export interface Team {

@@ -16,7 +16,6 @@ import { ChatView } from './chat.js';
 import { MembersView } from './members.js';
 
 /** Roles that manage users (PRODUCT.md: `users.manage`); only they are offered the members view. */
-const MANAGERS = new Set(['owner', 'admin']);
 
 /** `#/…`: the part of the address the page routes on (the server never sees it). */
 function useHashRoute(): string {
@@ -127,8 +126,9 @@ function Workspace(props: {
   const [teams, setTeams] = useState<Team[]>([]);
   const [channels, setChannels] = useState<Channel[]>([]);
   const [workspaceName, setWorkspaceName] = useState('');
-  /** This user's role here, from GET /v1/me: it decides which views the header offers. */
+  /** This user's role here and whether the policy lets them manage users (GET /v1/me). */
   const [role, setRole] = useState<string | null>(null);
+  const [mayManage, setMayManage] = useState(false);
   const [reconnects, setReconnects] = useState(0);
   const listeners = useRef(new Set<Listener>());
   const signOut = useRef(onSignOut);
@@ -147,7 +147,11 @@ function Workspace(props: {
           signOut.current('You were signed out: your access to this workspace ended.');
       });
     api.me().then(
-      (me) => setRole(me.workspaces.find((w) => w.id === session.workspaceId)?.role ?? null),
+      (me) => {
+        const here = me.workspaces.find((w) => w.id === session.workspaceId);
+        setRole(here?.role ?? null);
+        setMayManage(here?.permissions['users.manage'] === 'all');
+      },
       () => setRole(null),
     );
     const stream = openStream(session.token, session.workspaceId, {
@@ -174,7 +178,6 @@ function Workspace(props: {
     subscribe,
   };
 
-  const mayManage = role !== null && MANAGERS.has(role);
   const showMembers = props.view === 'members' && mayManage;
   return (
     <div class={`layout ${showMembers ? 'members-mode' : props.chatId ? 'has-chat' : ''}`}>

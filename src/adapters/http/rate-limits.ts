@@ -33,7 +33,19 @@ const unlimited = new Set(['/healthz', '/readyz', '/metrics']);
 
 type Bucket = { kind: keyof RateLimitSettings; key: string };
 
+/** Each request's bucket, worked out once (the plugin asks for the key and then the limit). */
+const buckets = new WeakMap<FastifyRequest, Bucket>();
+
 function bucketOf(request: FastifyRequest): Bucket {
+  let bucket = buckets.get(request);
+  if (!bucket) {
+    bucket = findBucket(request);
+    buckets.set(request, bucket);
+  }
+  return bucket;
+}
+
+function findBucket(request: FastifyRequest): Bucket {
   const path = request.url.split('?', 1)[0] ?? '';
   const inbound = /^\/v1\/inbound\/webhook\/([^/]+)$/.exec(path);
   if (inbound?.[1]) return { kind: 'inboundPerChannel', key: `channel:${inbound[1]}` };

@@ -1,3 +1,4 @@
+import { buildPrincipal, type AccessFactsSource, type PermissionLevels } from '../access/index.js';
 import { AppError } from '../errors.js';
 import { newToken } from '../tokens.js';
 import type { AccountStore, MyWorkspace, TokenRecord } from './account-store.js';
@@ -11,10 +12,24 @@ import type { ActingUser } from './resolve-member.js';
  * never cached).
  */
 export async function describeMe(
-  deps: { store: AccountStore },
+  deps: { store: AccountStore; access: AccessFactsSource },
   input: { user: ActingUser },
-): Promise<{ user: ActingUser; workspaces: MyWorkspace[] }> {
-  return { user: input.user, workspaces: await deps.store.workspacesOf(input.user.id) };
+): Promise<{
+  user: ActingUser;
+  workspaces: Array<MyWorkspace & { permissions: Partial<PermissionLevels> }>;
+}> {
+  const workspaces = await deps.store.workspacesOf(input.user.id);
+  return {
+    user: input.user,
+    // What each workspace lets them do, from the policy (a page shows only what it allows).
+    workspaces: await Promise.all(
+      workspaces.map(async (w) => ({
+        ...w,
+        permissions:
+          buildPrincipal(await deps.access.workspaceAccess(w.id), input.user.id)?.levels ?? {},
+      })),
+    ),
+  };
 }
 
 export function listMyTokens(

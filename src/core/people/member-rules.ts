@@ -22,6 +22,14 @@ export interface TargetMember {
 
 const isOwner = (role: string) => role === 'owner';
 
+/**
+ * Active Owners among the workspace's members, as the facts show them (a preview; actions that
+ * change access count them on locked rows, `lockTarget`).
+ */
+export const activeOwnerCount = (
+  members: ReadonlyArray<{ role: string; status: MembershipStatus }>,
+) => members.filter((m) => isOwner(m.role) && m.status === 'active').length;
+
 /** Custom roles sit between Admin and Agent for who-may-grant-what: Admins may grant them. */
 const rankOf = (role: string): number => (isBuiltInRole(role) ? builtInRoles[role].rank : 3);
 

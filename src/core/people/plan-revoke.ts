@@ -1,6 +1,6 @@
 import { buildPrincipal, type AccessFactsSource, type Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
-import { assertMayActOnMember } from './member-rules.js';
+import { activeOwnerCount, assertMayActOnMember } from './member-rules.js';
 import { assertHeir } from './start-revoke.js';
 
 /**
@@ -38,13 +38,10 @@ export async function planRevoke(
   const facts = await deps.access.workspaceAccess(workspaceId);
   const target = facts.members.find((m) => m.userId === userId);
   if (!target) throw new AppError('not_found', 'no such member');
-  const activeOwnerCount = facts.members.filter(
-    (m) => m.role === 'owner' && m.status === 'active',
-  ).length;
   assertMayActOnMember(actor, {
     action: 'revoke',
     target: { userId, role: target.role, status: target.status },
-    activeOwnerCount,
+    activeOwnerCount: activeOwnerCount(facts.members),
   });
   const heir = reassignTo === undefined ? undefined : buildPrincipal(facts, reassignTo);
   assertHeir(userId, reassignTo, heir);

@@ -1,7 +1,7 @@
 import type { AccessFactsSource, Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
 import type { AccountStore } from '../identity/account-store.js';
-import { assertMayActOnMember } from './member-rules.js';
+import { activeOwnerCount, assertMayActOnMember } from './member-rules.js';
 
 /**
  * An Owner or Admin revokes every API token of a member (`DELETE …/members/:userId/tokens`),
@@ -28,8 +28,7 @@ export async function revokeMemberTokens(
   assertMayActOnMember(actor, {
     action: 'restrict',
     target: { userId, role: target.role, status: target.status },
-    activeOwnerCount: facts.members.filter((m) => m.role === 'owner' && m.status === 'active')
-      .length,
+    activeOwnerCount: activeOwnerCount(facts.members),
   });
   const here = (await deps.store.workspacesOf(actor.userId)).find((w) => w.id === workspaceId);
   const theirs = await deps.store.workspacesOf(userId);

@@ -47,6 +47,10 @@ describe('a user’s own account and tokens', () => {
     expect(me.body.workspaces).toEqual([
       expect.objectContaining({ id: ws, role: 'agent', status: 'active' }),
     ]);
+    // What the policy lets them do there, derived by the core (the page shows only that).
+    expect(me.body.workspaces[0].permissions).toMatchObject({ 'users.manage': 'none' });
+    const owners = await a('GET', '/v1/me', { token: owner });
+    expect(owners.body.workspaces[0].permissions).toMatchObject({ 'users.manage': 'all' });
     await a('POST', `/v1/workspaces/${ws}/members/${ann.id}/suspend`, { token: owner });
     const suspended = await a('GET', '/v1/me', { token: ann.token });
     expect(suspended.body.workspaces[0].status).toBe('suspended');

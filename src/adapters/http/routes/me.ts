@@ -29,7 +29,7 @@ const presentToken = (t: TokenRecord) => ({
 /** The caller's own account: who they are, their workspaces, their API tokens (issue 22). */
 export function meRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const account = { store: accountStore(deps.db), now: () => deps.now() };
+  const account = { store: accountStore(deps.db), access: deps.access, now: () => deps.now() };
 
   r.get(
     '/v1/me',
@@ -46,6 +46,8 @@ export function meRoutes(app: FastifyInstance, deps: HttpDeps): void {
                 organizationId: z.string(),
                 role: z.string(),
                 status: z.enum(['active', 'suspended']),
+                /** The effective level of each permission there (roles, then restrictions). */
+                permissions: z.record(z.string(), z.string()),
               }),
             ),
           }),
