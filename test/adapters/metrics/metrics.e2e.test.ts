@@ -123,16 +123,24 @@ describe('GET /metrics', () => {
     });
     expect(inbound.status).toBe(202);
     await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(2);
-    // The job ends a moment after the receiver has answered.
+    // The job ends a moment after the receiver has answered: the worker records
+    // its duration first, and BullMQ moves it to the completed set a moment later.
     let after = await scrape();
     await expect
-      .poll(async () =>
-        valueOf((after = await scrape()), 'switchboard_job_duration_seconds_count', {
-          job: 'webhook.deliver',
-          outcome: 'completed',
-        }),
-      )
-      .toBe(1);
+      .poll(async () => {
+        after = await scrape();
+        return [
+          valueOf(after, 'switchboard_job_duration_seconds_count', {
+            job: 'webhook.deliver',
+            outcome: 'completed',
+          }),
+          valueOf(after, 'switchboard_queue_jobs', {
+            queue: 'webhook.deliver',
+            state: 'completed',
+          }),
+        ];
+      })
+      .toEqual([1, 1]);
     const http = 'switchboard_http_request_duration_seconds_count';
     expect(
       valueOf(after, http, { method: 'POST', route: '/v1/organizations', status_code: '201' }),
