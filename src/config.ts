@@ -1,5 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  parseOutboundAllow,
+  publicOnly,
+  type OutboundPolicy,
+} from './core/outbound/outbound-policy.js';
 
 /**
  * Switchboard's configuration, read once from the environment by the
@@ -52,6 +57,14 @@ const metricsSetting = z.union(
   { error: 'must be on, off, or a port number between 1 and 65535' },
 );
 
+/** Destinations outbound requests may reach besides public addresses (outbound-policy.ts). */
+const outboundAllow = z.string().transform((value, ctx): OutboundPolicy => {
+  const parsed = parseOutboundAllow(value);
+  if (!('errors' in parsed)) return parsed;
+  for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+});
+
 const envSchema = z
   .object({
     DATABASE_URL: optional(
@@ -93,6 +106,7 @@ const envSchema = z
     SWITCHBOARD_RATE_LIMIT_ACCEPT: rateLimit(10),
     SWITCHBOARD_RATE_LIMIT_INBOUND: rateLimit(600_000),
     SWITCHBOARD_METRICS: optional(metricsSetting).transform((value) => value ?? 'on'),
+    SWITCHBOARD_OUTBOUND_ALLOW: optional(outboundAllow),
   })
   .superRefine((env, ctx) => {
     if (typeof env.SWITCHBOARD_METRICS === 'object' && env.SWITCHBOARD_METRICS.port === env.PORT) {
@@ -144,6 +158,11 @@ export interface Config {
     readonly acceptPerAddress: number;
     readonly inboundPerChannel: number;
   };
+  /**
+   * What requests to users' URLs (webhooks, webhook channels' replies, a CRM's API) may reach
+   * besides public addresses: `SWITCHBOARD_OUTBOUND_ALLOW`, empty by default.
+   */
+  readonly outbound: OutboundPolicy;
   /** Where `GET /metrics` (Prometheus) is served: the main port, a port of its own, or nowhere. */
   readonly metrics:
     | { readonly serve: 'main' }
@@ -196,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       acceptPerAddress: e.SWITCHBOARD_RATE_LIMIT_ACCEPT,
       inboundPerChannel: e.SWITCHBOARD_RATE_LIMIT_INBOUND,
     }),
+    outbound: e.SWITCHBOARD_OUTBOUND_ALLOW ?? publicOnly,
     metrics: Object.freeze(
       e.SWITCHBOARD_METRICS === 'on'
         ? { serve: 'main' as const }

@@ -6,6 +6,7 @@ import { buildServer } from './adapters/http/server.js';
 import { registerApiRoutes } from './adapters/http/routes/index.js';
 import { createSlackBot } from './adapters/slack/bot.js';
 import { Redis } from 'ioredis';
+import { UnrecoverableError } from 'bullmq';
 import { recordTokenUse } from './adapters/db/account-store.js';
 import { WorkspaceAccessCache } from './adapters/db/access/access-cache.js';
 import { identityDirectory, recordLastSeen } from './adapters/db/identity.js';
@@ -21,6 +22,7 @@ import { logContextMixin } from './adapters/logging/log-context.js';
 import { createMetrics } from './adapters/metrics/metrics.js';
 import { startMetricsServer } from './adapters/metrics/http.js';
 import { outboundStore } from './adapters/db/outbound.js';
+import { createOutboundGuard } from './adapters/http/outbound-guard.js';
 import { postSigned } from './adapters/http/post-signed.js';
 import { deliverOutboundJob, deliveryJobId } from './jobs/deliver-outbound.js';
 import { enqueue, startWorker } from './jobs/define-job.js';
@@ -90,6 +92,12 @@ async function main(config: Config): Promise<void> {
             onSourceError: (source, error) => logger.warn({ err: error }, `metrics: ${source}`),
           });
 
+    // Every request to a URL a user gave goes through this client: non-public addresses are
+    // refused unless SWITCHBOARD_OUTBOUND_ALLOW allows them (adapters/http/outbound-guard.ts).
+    // Closed after the job queues, whose workers use it.
+    const outboundGuard = createOutboundGuard(config.outbound);
+    cleanups.unshift({ name: 'outbound HTTP client', run: () => outboundGuard.close() });
+
     const onQueueError = (error: Error, queue: string) =>
       logger.warn({ err: error, queue }, 'job queue connection');
     const queues = createQueueBackend(
@@ -109,12 +117,17 @@ async function main(config: Config): Promise<void> {
     });
     const outbound = {
       ...outboundStore(db),
-      postSigned: (url: string, secret: string, body: string) => postSigned(url, secret, body),
+      postSigned: (url: string, secret: string, body: string) =>
+        postSigned(outboundGuard, url, secret, body),
       handOff: replies.handOff,
     };
     const deliverJob = deliverOutboundJob(outbound);
     const deliverWorker = startWorker(queues, deliverJob);
-    deliverWorker.on('failed', (job) => {
+    deliverWorker.on('failed', (job, error) => {
+      // Failed for good (refused by the channel or by the outbound policy): say why.
+      if (job && error instanceof UnrecoverableError) {
+        logger.warn({ messageId: (job.data as { messageId?: string }).messageId }, error.message);
+      }
       // Out of tries: the reply is marked failed instead of pending forever.
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         const messageId = (job.data as { messageId?: string }).messageId;
@@ -146,6 +159,7 @@ async function main(config: Config): Promise<void> {
     cleanups.unshift({ name: 'event streams', run: () => Promise.resolve(live.close()) });
 
     const webhooks = startWebhooks(db, events, queues, {
+      outbound: outboundGuard,
       recordDelivery: (outcome) => metrics?.webhookDelivery(outcome),
       onError: (error) => logger.warn({ err: error }, 'webhook dispatch'),
     });
@@ -244,6 +258,7 @@ async function main(config: Config): Promise<void> {
           platformToken: platform?.token,
           publicUrl: config.publicUrl,
           now: () => new Date(),
+          outbound: outboundGuard,
           events,
           live,
           ingest,

@@ -157,6 +157,34 @@ describe('configuration', () => {
     expect(message).not.toContain('pw@');
   });
 
+  it('reads SWITCHBOARD_OUTBOUND_ALLOW: empty means public addresses only; CIDRs, addresses and host[:port] allow more', () => {
+    expect(load({}).outbound.allow).toEqual([]);
+    expect(load({ SWITCHBOARD_OUTBOUND_ALLOW: '' }).outbound.allow).toEqual([]);
+    const allow = load({
+      SWITCHBOARD_OUTBOUND_ALLOW:
+        '127.0.0.1/32, 10.0.0.0/8,::1/128,[::1]:8080,hooks.internal:8443,crm.lan',
+    }).outbound.allow;
+    expect(allow.map((entry) => entry.text)).toEqual([
+      '127.0.0.1/32',
+      '10.0.0.0/8',
+      '::1/128',
+      '[::1]:8080',
+      'hooks.internal:8443',
+      'crm.lan',
+    ]);
+    expect(allow[4]).toMatchObject({ host: 'hooks.internal', port: 8443 });
+  });
+
+  it.each(['10.0.0.0/33', '127.0.0.1/32,not a host', 'hooks.internal:70000', '300.1.2.3/8'])(
+    'stops on a bad SWITCHBOARD_OUTBOUND_ALLOW entry and names it: %s',
+    (value) => {
+      const bad = value.split(',').at(-1) ?? value;
+      expect(errorOf({ SWITCHBOARD_OUTBOUND_ALLOW: value })).toContain(
+        `\n  SWITCHBOARD_OUTBOUND_ALLOW: "${bad}" is not a CIDR`,
+      );
+    },
+  );
+
   it('echoes a harmless value, so a typo is obvious', () => {
     expect(errorOf({ PORT: 'eighty' })).toContain('"eighty"');
   });

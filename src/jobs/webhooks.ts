@@ -1,4 +1,4 @@
-import { DelayedError, type Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Worker } from 'bullmq';
 import { z } from 'zod';
 import {
   allows,
@@ -12,12 +12,14 @@ import {
   type ReceivedEvent,
   type SwitchboardEvent,
 } from '../core/events/events.js';
+import { OutboundRefused } from '../core/outbound/outbound-policy.js';
 import { deliverWebhook } from '../core/webhooks/deliver-webhook.js';
 import { WorkspaceAccessCache } from '../adapters/db/access/access-cache.js';
 import { loadChatEventView } from '../adapters/db/chat-reads.js';
 import type { Database } from '../adapters/db/database.js';
 import type { EventBus } from '../adapters/db/event-bus.js';
 import { webhookStore } from '../adapters/db/webhook-store.js';
+import type { OutboundGuard } from '../adapters/http/outbound-guard.js';
 import { postSigned } from '../adapters/http/post-signed.js';
 import { presentChatEvent } from '../adapters/present/event.js';
 import { presentMemberRevoked } from '../adapters/present/webhook.js';
@@ -33,6 +35,8 @@ import { defineJob, enqueue, startWorker } from './define-job.js';
  * for it whose principal may read the member list (`mayViewMembers`: any active member).
  */
 export interface WebhookOptions {
+  /** The HTTP client for subscribers' URLs (refuses non-public addresses). */
+  outbound: Pick<OutboundGuard, 'fetch'>;
   attempts?: number;
   backoffMs?: number;
   timeoutMs?: number;
@@ -40,7 +44,7 @@ export interface WebhookOptions {
   recordDelivery?: (outcome: 'succeeded' | 'failed' | 'dead') => void;
 }
 
-export function webhookDeliveryJob(db: Database, options: WebhookOptions = {}) {
+export function webhookDeliveryJob(db: Database, options: WebhookOptions) {
   const store = webhookStore(db);
   return defineJob({
     name: 'webhook.deliver',
@@ -58,11 +62,13 @@ export function webhookDeliveryJob(db: Database, options: WebhookOptions = {}) {
               options.recordDelivery?.(outcome.status);
             },
             postSigned: (url, secret, body) =>
-              postSigned(url, secret, body, options.timeoutMs ?? 10_000),
+              postSigned(options.outbound, url, secret, body, options.timeoutMs ?? 10_000),
           },
           { deliveryId },
         );
       } catch (error) {
+        // Refused by the outbound policy: dead already (deliverWebhook), never tried again.
+        if (error instanceof OutboundRefused) throw new UnrecoverableError(error.reason);
         const delivery = await store.load(deliveryId);
         if (delivery?.status === 'pending' && token) {
           // Waiting behind an earlier event of the same chat is not a failed try.
@@ -79,7 +85,7 @@ export function startWebhooks(
   db: Database,
   bus: EventBus,
   queues: QueueBackend,
-  options: WebhookOptions & { onError?: (error: unknown) => void } = {},
+  options: WebhookOptions & { onError?: (error: unknown) => void },
 ) {
   const store = webhookStore(db);
   const job = webhookDeliveryJob(db, options);

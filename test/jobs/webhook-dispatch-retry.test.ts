@@ -5,7 +5,15 @@ import { createDatabase } from '../../src/adapters/db/database.js';
 import { createEventBus } from '../../src/adapters/db/event-bus.js';
 import { createQueueBackend } from '../../src/adapters/queue/backend.js';
 import { startWebhooks } from '../../src/jobs/webhooks.js';
-import { client, signedHeaders, startApi, startReceiver } from '../support/api.js';
+import { createOutboundGuard } from '../../src/adapters/http/outbound-guard.js';
+import {
+  client,
+  localReceivers,
+  outboundPolicy,
+  signedHeaders,
+  startApi,
+  startReceiver,
+} from '../support/api.js';
 import { cuttableProxy } from '../support/cuttable-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -70,7 +78,9 @@ describe('webhook dispatch while the database is briefly away', () => {
       schema: `bullmq_${randomBytes(4).toString('hex')}`,
     });
     const errors: unknown[] = [];
+    const outbound = createOutboundGuard(outboundPolicy(localReceivers));
     const webhooks = startWebhooks(db, bus, queues, {
+      outbound,
       backoffMs: 100,
       onError: (error) => errors.push(error),
     });
@@ -115,6 +125,7 @@ describe('webhook dispatch while the database is briefly away', () => {
       expect(JSON.parse(receiver.received[1]?.body ?? '{}')).toMatchObject({ orphan: true });
     } finally {
       await webhooks.stop();
+      await outbound.close();
       await queues.close();
       await bus.close();
       await db.destroy();

@@ -3,6 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { outboundStore } from '../../src/adapters/db/outbound.js';
 import { postSigned } from '../../src/adapters/http/post-signed.js';
+import {
+  createOutboundGuard,
+  type Lookup,
+  type OutboundGuard,
+} from '../../src/adapters/http/outbound-guard.js';
+import {
+  parseOutboundAllow,
+  type OutboundPolicy,
+} from '../../src/core/outbound/outbound-policy.js';
 import { registerApiRoutes } from '../../src/adapters/http/routes/index.js';
 import { buildServer, type App } from '../../src/adapters/http/server.js';
 import { WorkspaceAccessCache } from '../../src/adapters/db/access/access-cache.js';
@@ -57,6 +66,20 @@ export interface TestWhatsappOptions {
   sendBackoffMs?: number;
 }
 
+/**
+ * The test receivers listen on this machine, so the harness allows loopback explicitly, the
+ * way an operator would (`SWITCHBOARD_OUTBOUND_ALLOW`); everything else is refused as in
+ * production.
+ */
+export const localReceivers = '127.0.0.1/32,::1/128';
+
+/** `SWITCHBOARD_OUTBOUND_ALLOW` as the configuration parses it. */
+export function outboundPolicy(allow: string): OutboundPolicy {
+  const parsed = parseOutboundAllow(allow);
+  if ('errors' in parsed) throw new Error(parsed.errors.join('; '));
+  return parsed;
+}
+
 export async function startApi(
   t: TestDatabase,
   options: {
@@ -72,8 +95,17 @@ export async function startApi(
     rateLimits?: { settings: RateLimitSettings; redisUrl?: string; redisNameSpace?: string };
     /** The Slack bot at POST /slack/events, its Web API calls going to `apiUrl` (a fake). */
     slack?: Omit<SlackSettings, 'command'> & { command?: string };
+    /**
+     * Outbound requests: `allow` as `SWITCHBOARD_OUTBOUND_ALLOW` (default `localReceivers`),
+     * `lookup` in place of DNS.
+     */
+    outbound?: { allow?: string; lookup?: Lookup };
   } = {},
 ): Promise<RunningApi> {
+  const guard: OutboundGuard = createOutboundGuard(
+    outboundPolicy(options.outbound?.allow ?? localReceivers),
+    options.outbound?.lookup ? { lookup: options.outbound.lookup } : {},
+  );
   const platformToken = `sbp_${randomBytes(24).toString('hex')}`;
   const metrics = options.metrics ? createMetrics() : undefined;
   const queues = createQueueBackend(
@@ -100,7 +132,8 @@ export async function startApi(
   });
   const outbound = {
     ...outboundStore(t.db),
-    postSigned: (url: string, secret: string, body: string) => postSigned(url, secret, body, 2_000),
+    postSigned: (url: string, secret: string, body: string) =>
+      postSigned(guard, url, secret, body, 2_000),
     handOff: replies.handOff,
   };
   const deliverJob = deliverOutboundJob(outbound);
@@ -112,6 +145,7 @@ export async function startApi(
     batchSize: options.batchSize ?? 1000,
   });
   const webhooks = startWebhooks(t.db, events, queues, {
+    outbound: guard,
     backoffMs: 100,
     attempts: options.webhookAttempts ?? 4,
     timeoutMs: 2_000,
@@ -192,6 +226,7 @@ export async function startApi(
         platformToken,
         publicUrl: 'http://sb.test',
         now: () => new Date(),
+        outbound: guard,
         events,
         live,
         ingest,
@@ -224,6 +259,7 @@ export async function startApi(
       await ingest.close();
       await events.close();
       await queues.close();
+      await guard.close();
     },
   };
 }

@@ -20,7 +20,13 @@ export interface RunningMain {
 export function startMain(env: Record<string, string>): RunningMain {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      // Test receivers listen on this machine: allowed explicitly, as an operator would.
+      SWITCHBOARD_OUTBOUND_ALLOW: '127.0.0.1/32,::1/128',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -4,6 +4,7 @@ import type {
   PipedriveResource,
 } from '../../core/crm/pipedrive-contacts.js';
 import type { PipedriveIntegration } from '../../core/integrations/integrations-store.js';
+import { outboundRefusalOf } from '../http/outbound-guard.js';
 import { TtlCache } from './ttl-cache.js';
 
 /**
@@ -23,7 +24,11 @@ import { TtlCache } from './ttl-cache.js';
 export interface PipedriveApiOptions {
   /** Per request to Pipedrive; well under Pipedrive's own 10 s for the whole panel. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /**
+   * The outbound guard's `fetch` (adapters/http/outbound-guard.ts): the base URL is the user's,
+   * so its address must be a public one or allowed. A refusal counts as Pipedrive not answering.
+   */
+  fetch: typeof fetch;
   /** Told when Pipedrive could not answer (the panel goes on without it). */
   onError?: (error: unknown, where: { integrationId: string; path: string }) => void;
 }
@@ -50,11 +55,11 @@ class NotFound extends Error {}
 export function pipedrivePeople(
   integration: Pick<PipedriveIntegration, 'id' | 'apiToken' | 'apiBaseUrl'>,
   cache: PeopleCache,
-  options: PipedriveApiOptions = {},
+  options: PipedriveApiOptions,
 ): PipedrivePeopleSource | undefined {
   const { apiToken } = integration;
   if (!apiToken) return undefined;
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch;
   const timeoutMs = options.timeoutMs ?? 4_000;
   const base = integration.apiBaseUrl.replace(/\/+$/, '');
 
@@ -64,6 +69,9 @@ export function pipedrivePeople(
     const response = await doFetch(url, {
       headers: { accept: 'application/json' },
       signal: AbortSignal.timeout(timeoutMs),
+    }).catch((error: unknown) => {
+      // The policy's reason, not undici's "fetch failed", is what the log should say.
+      throw outboundRefusalOf(error) ?? error;
     });
     if (response.status === 404) {
       await response.body?.cancel();

@@ -43,7 +43,7 @@ import {
  */
 export type PipedriveDeps = Pick<
   HttpDeps,
-  'db' | 'access' | 'identity' | 'events' | 'now' | 'publicUrl' | 'enqueueOutbound'
+  'db' | 'access' | 'identity' | 'events' | 'now' | 'publicUrl' | 'enqueueOutbound' | 'outbound'
 >;
 
 /** The query Pipedrive sends to a panel's or a modal's endpoint (strings, as in the URL). */
@@ -92,7 +92,7 @@ class Refused extends Error {
 
 export function pipedriveExtension(
   deps: PipedriveDeps,
-  options: PipedriveApiOptions & {
+  options: Partial<PipedriveApiOptions> & {
     log?: { warn(o: object, m: string): void; error(o: object, m: string): void };
   } = {},
 ): PipedriveExtension {
@@ -105,6 +105,7 @@ export function pipedriveExtension(
   const replies = replyDeps(deps);
   const apiOptions: PipedriveApiOptions = {
     ...options,
+    fetch: options.fetch ?? deps.outbound.fetch,
     onError:
       options.onError ??
       ((error, where) =>

@@ -106,7 +106,9 @@ export function webhookStore(db: Database): Omit<DeliverWebhookDeps, 'postSigned
           last_error: outcome.error,
           ...(outcome.status === 'succeeded'
             ? { delivered_at: sql`now()`, next_attempt_at: null }
-            : {}),
+            : outcome.status === 'dead'
+              ? { next_attempt_at: null }
+              : {}),
         })
         .where('id', '=', deliveryId)
         .execute();

@@ -17,6 +17,7 @@ import {
   type IdentityDirectory,
   type ResolvedMember,
 } from '../../core/identity/resolve-member.js';
+import type { OutboundGuard } from './outbound-guard.js';
 import type { Presence } from './presence.js';
 import type { SlackBot } from '../slack/bot.js';
 
@@ -46,6 +47,11 @@ export interface HttpDeps {
   whatsapp?: WhatsappControl;
   /** The Slack admin bot, served at `POST /slack/events`; absent: Slack is not configured. */
   slack?: SlackBot;
+  /**
+   * Requests to URLs users gave (a CRM's API) and the policy that decides, at save time too,
+   * which destinations they may name (`SWITCHBOARD_OUTBOUND_ALLOW`).
+   */
+  outbound: Pick<OutboundGuard, 'policy' | 'fetch'>;
 }
 
 export interface WhatsappControl {

@@ -7,6 +7,7 @@ import {
   type Principal,
 } from '../access/index.js';
 import { AppError } from '../errors.js';
+import { requireAllowedUrl, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import type {
   ChannelRecord,
   ChannelType,
@@ -20,7 +21,8 @@ import type {
  * signing secret, or a WhatsApp account, which waits for its QR code to be scanned, group
  * chats off. Without `owner` the actor connects and owns it; an owner must be an active member
  * or team, or HQ (`workspace`). The actor needs channel.connect over the account as it will be
- * owned. A new account has no chats yet, so nobody's access changes.
+ * owned. A new account has no chats yet, so nobody's access changes. An outbound URL whose host
+ * is a literal non-public address (or localhost) is refused unless the outbound policy allows it.
  */
 export interface ConnectChannelInput {
   actor: Principal;
@@ -38,6 +40,8 @@ export interface ConnectChannelDeps {
   /** Absent: this server does not run WhatsApp accounts. */
   whatsapp?: WhatsappAccounts | undefined;
   whatsappSettings: Pick<WhatsappSettingsRules, 'defaults'>;
+  /** Where replies may be posted (the operator's allow list). */
+  outboundPolicy: OutboundPolicy;
 }
 
 export async function connectChannel(
@@ -54,6 +58,8 @@ export async function connectChannel(
     throw new AppError('invalid_input', 'a WhatsApp account sends replies itself', {
       details: [{ path: 'body.outboundUrl', message: 'only for webhook channels' }],
     });
+  if (outboundUrl !== undefined)
+    requireAllowedUrl(deps.outboundPolicy, outboundUrl, 'body.outboundUrl');
   const owner: OwnerRef = input.owner ?? { type: 'user', userId: actor.userId };
   const facts = await deps.access.workspaceAccess(workspaceId);
   if (

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { OutboundRefused } from '../outbound/outbound-policy.js';
 
 /**
  * Delivers one reply to its channel: for a webhook channel, a signed POST to the channel's
@@ -6,7 +7,8 @@ import { AppError } from '../errors.js';
  * account, which runs on one node at a time), a hand-over to whoever runs that account
  * (`handOff`, see `send-through-account.ts`). Safe to run twice: a message already sent is not
  * sent again. A refusal the provider will repeat (4xx, an account logged out) fails for good;
- * anything else is retried by the queue.
+ * anything else is retried by the queue. An outbound URL the outbound policy refuses (a
+ * non-public address, `OutboundRefused`) fails for good at once, the reason in the error.
  */
 export interface OutboundMessage {
   id: string;
@@ -27,7 +29,7 @@ export interface OutboundMessage {
 export interface DeliverOutboundDeps {
   load(messageId: string): Promise<OutboundMessage | undefined>;
   markStatus(messageId: string, status: 'sent' | 'failed'): Promise<void>;
-  /** POSTs a signed JSON body; resolves with the HTTP status. */
+  /** POSTs a signed JSON body; resolves with the HTTP status, rejects with `OutboundRefused`. */
   postSigned(url: string, secret: string, body: string): Promise<number>;
   /**
    * Queues a WhatsApp reply for the node that runs its account; `account_stopped` when the
@@ -64,7 +66,14 @@ export async function deliverOutbound(
     sentAt: message.sentAt.toISOString(),
     author: message.author,
   });
-  const status = await deps.postSigned(channel.outboundUrl, channel.secret, body);
+  let status: number;
+  try {
+    status = await deps.postSigned(channel.outboundUrl, channel.secret, body);
+  } catch (error) {
+    if (!(error instanceof OutboundRefused)) throw error;
+    await deps.markStatus(message.id, 'failed');
+    throw new PermanentDeliveryError('conflict', error.reason, { cause: error });
+  }
   if (status >= 200 && status < 300) {
     await deps.markStatus(message.id, 'sent');
     return 'sent';

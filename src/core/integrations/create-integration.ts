@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { requirePermission, type Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
+import { requireAllowedUrl, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import {
   describeIntegration,
   type IntegrationRecord,
@@ -14,7 +15,9 @@ import {
  *   their email. A Slack team serves one workspace: linking it again, here or elsewhere, is a
  *   conflict;
  * - a generic CRM: a new secret its panel requests are signed with, returned this once;
- * - a Pipedrive company: its JSON panels are answered for the Pipedrive users mapped to members.
+ * - a Pipedrive company: its JSON panels are answered for the Pipedrive users mapped to members;
+ *   an API base URL whose host is a literal non-public address (or localhost) is refused unless
+ *   the outbound policy allows it.
  */
 export type NewIntegrationInput =
   | { type: 'slack'; teamId: string; name?: string }
@@ -28,11 +31,13 @@ export interface CreateIntegrationInput {
 }
 
 export async function createIntegration(
-  deps: { store: IntegrationsStore },
+  deps: { store: IntegrationsStore; outboundPolicy: OutboundPolicy },
   input: CreateIntegrationInput,
 ): Promise<IntegrationRecord> {
   const { actor, workspaceId, integration } = input;
   requirePermission(actor, 'integrations.manage');
+  if (integration.type === 'pipedrive')
+    requireAllowedUrl(deps.outboundPolicy, integration.apiBaseUrl, 'body.apiBaseUrl');
   const fields =
     integration.type === 'slack'
       ? { ...integration, name: integration.name ?? `Slack ${integration.teamId}` }

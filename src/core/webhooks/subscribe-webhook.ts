@@ -6,12 +6,14 @@ import {
   type Principal,
 } from '../access/index.js';
 import { AppError } from '../errors.js';
+import { requireAllowedUrl, type OutboundPolicy } from '../outbound/outbound-policy.js';
 import type { WebhookRecord, WebhooksStore } from './webhooks-store.js';
 
 /** Event types a subscription may ask for; `*` is all of them. */
 export const webhookEventTypes = [
   'chat.created',
   'message.created',
+  'message.status_changed',
   'chat.assignee_changed',
   'chat.participant_added',
   'member.revoked',
@@ -26,7 +28,8 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
  * for them, and nothing while they are not an active member (`webhookPrincipal`). Naming
  * someone other than oneself also needs users.manage: it hands that member's view of the
  * chats to a URL. Without a secret one is made; the secret is returned here, once, and never
- * shown again.
+ * shown again. A URL whose host is a literal non-public address (or localhost) is refused
+ * unless the outbound policy allows it (`requireAllowedUrl`).
  */
 export interface SubscribeWebhookInput {
   actor: Principal;
@@ -42,6 +45,8 @@ export interface SubscribeWebhookDeps {
   store: WebhooksStore;
   /** The workspace's people, to decide whether `asUserId` is an active member. */
   access: Pick<AccessFactsSource, 'workspaceAccess'>;
+  /** Where deliveries may go (the operator's allow list). */
+  outboundPolicy: OutboundPolicy;
 }
 
 /**
@@ -71,6 +76,7 @@ export async function subscribeWebhook(
 ): Promise<WebhookRecord & { secret: string }> {
   const { actor, workspaceId } = input;
   await requireSubscriber(deps, actor, workspaceId, input.asUserId);
+  requireAllowedUrl(deps.outboundPolicy, input.url, 'body.url');
   const unknown = input.events.filter(
     (e) => e !== '*' && !(webhookEventTypes as readonly string[]).includes(e),
   );

@@ -240,7 +240,9 @@ describe('Pipedrive’s API, read briefly cached', () => {
     expect(await slow.peopleOf('person', '5')).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(2_000);
     // Without an API token there is no Pipedrive to ask.
-    expect(pipedrivePeople({ id: 'i', apiBaseUrl: 'https://x.test' }, cache)).toBeUndefined();
+    expect(
+      pipedrivePeople({ id: 'i', apiBaseUrl: 'https://x.test' }, cache, { fetch: fakeFetch }),
+    ).toBeUndefined();
   });
 
   it('keeps entries a while and at most so many', async () => {

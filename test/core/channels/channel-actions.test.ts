@@ -21,6 +21,7 @@ import { viewChannelQr } from '../../../src/core/channels/view-channel-qr.js';
 import { viewChannel } from '../../../src/core/channels/view-channel.js';
 import { AppError, isAppError } from '../../../src/core/errors.js';
 import type { SwitchboardEvent } from '../../../src/core/events/events.js';
+import { publicOnly } from '../../../src/core/outbound/outbound-policy.js';
 
 /**
  * The channel-account use cases against in-memory fakes of their ports. The fake store commits
@@ -186,7 +187,15 @@ function world(options: { whatsapp?: boolean } = {}) {
     return p;
   };
   return {
-    deps: { store, access, events, whatsapp, whatsappSettings: settingsRules, now: () => NOW },
+    deps: {
+      store,
+      access,
+      events,
+      whatsapp,
+      whatsappSettings: settingsRules,
+      outboundPolicy: publicOnly,
+      now: () => NOW,
+    },
     state: () => state,
     channel: (id: string) => state.channels.find((c) => c.id === id),
     published,

@@ -17,6 +17,7 @@ import type {
   IntegrationsTx,
 } from '../../../src/core/integrations/integrations-store.js';
 import { mapCrmUser } from '../../../src/core/integrations/map-crm-user.js';
+import { publicOnly } from '../../../src/core/outbound/outbound-policy.js';
 
 /**
  * The CRM panel use cases on in-memory ports (issue 20): who a panel acts as, which chats of a
@@ -223,18 +224,18 @@ describe('integrations', () => {
   it('a CRM integration gets a fresh secret; only integrations.manage may create one', async () => {
     const { store } = memoryStore();
     const a = await createIntegration(
-      { store },
+      { store, outboundPolicy: publicOnly },
       { actor: as('olivia'), workspaceId: WS, integration: { type: 'crm', name: 'A' } },
     );
     const b = await createIntegration(
-      { store },
+      { store, outboundPolicy: publicOnly },
       { actor: as('olivia'), workspaceId: WS, integration: { type: 'crm', name: 'B' } },
     );
     expect(a.type === 'crm' && b.type === 'crm' && a.secret !== b.secret).toBe(true);
     expect(
       await outcome(
         createIntegration(
-          { store },
+          { store, outboundPolicy: publicOnly },
           { actor: as('aaron'), workspaceId: WS, integration: { type: 'crm', name: 'C' } },
         ),
       ),
@@ -245,7 +246,7 @@ describe('integrations', () => {
     const { store } = memoryStore();
     const deps = { store, access };
     const pd = await createIntegration(
-      { store },
+      { store, outboundPolicy: publicOnly },
       {
         actor: as('olivia'),
         workspaceId: WS,
@@ -253,7 +254,7 @@ describe('integrations', () => {
       },
     );
     const slack = await createIntegration(
-      { store },
+      { store, outboundPolicy: publicOnly },
       { actor: as('olivia'), workspaceId: WS, integration: { type: 'slack', teamId: 'T1' } },
     );
     const input = { actor: as('olivia'), workspaceId: WS, integrationId: pd.id, crmUserId: '5' };

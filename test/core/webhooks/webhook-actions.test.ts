@@ -11,6 +11,7 @@ import type {
   WebhooksAuditEntry,
   WebhooksStore,
 } from '../../../src/core/webhooks/webhooks-store.js';
+import { publicOnly } from '../../../src/core/outbound/outbound-policy.js';
 
 /**
  * The webhook subscription use cases against in-memory fakes of their ports. The fake store
@@ -128,7 +129,13 @@ function world() {
     },
   };
   const access = { workspaceAccess: () => Promise.resolve(facts) };
-  return { deps: { store, deliveries: replayer, access }, hooks, deliveries, audits, replayed };
+  return {
+    deps: { store, deliveries: replayer, access, outboundPolicy: publicOnly },
+    hooks,
+    deliveries,
+    audits,
+    replayed,
+  };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {

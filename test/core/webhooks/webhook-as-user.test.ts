@@ -16,6 +16,7 @@ import type {
   WebhooksAuditEntry,
   WebhooksStore,
 } from '../../../src/core/webhooks/webhooks-store.js';
+import { publicOnly } from '../../../src/core/outbound/outbound-policy.js';
 
 /**
  * Subscriptions acting as a named member (`asUserId`) and the `member.revoked` audience,
@@ -153,7 +154,11 @@ function world() {
     findWebhook: (_ws, id) => Promise.resolve(hooks.find((h) => h.id === id)),
     listDeliveries: () => Promise.resolve({ items: [], nextCursor: null }),
   };
-  const deps = { store, access: { workspaceAccess: () => Promise.resolve(everyone) } };
+  const deps = {
+    store,
+    access: { workspaceAccess: () => Promise.resolve(everyone) },
+    outboundPolicy: publicOnly,
+  };
   const subscribe = (actor: string, asUserId?: string) =>
     subscribeWebhook(deps, {
       actor: principal(everyone, actor),

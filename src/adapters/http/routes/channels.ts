@@ -37,6 +37,7 @@ export function channelDeps(deps: HttpDeps) {
       return deps.whatsapp;
     },
     whatsappSettings: { defaults: defaultWhatsappSettings, normalize: parseWhatsappSettings },
+    outboundPolicy: deps.outbound.policy,
     now: () => deps.now(),
   };
 }
@@ -71,7 +72,12 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
           outboundUrl: z
             .url({ protocol: /^https?$/ })
             .max(2000)
-            .optional(),
+            .optional()
+            .describe(
+              'Webhook channels: where replies are POSTed. A literal non-public address (or ' +
+                'localhost) is refused (422) unless SWITCHBOARD_OUTBOUND_ALLOW allows it; a name ' +
+                'resolving to one is refused when sending (the reply fails).',
+            ),
         }),
         response: { 201: z.object({ channel: channelReply }) },
       },

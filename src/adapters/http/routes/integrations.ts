@@ -33,7 +33,12 @@ const newIntegration = z.discriminatedUnion('type', [
       .object({ username: z.string().min(1).max(200), password: z.string().min(8).max(200) })
       .optional(),
     apiToken: z.string().min(10).max(200).optional(),
-    apiBaseUrl: httpUrl.default('https://api.pipedrive.com'),
+    apiBaseUrl: httpUrl
+      .default('https://api.pipedrive.com')
+      .describe(
+        'A literal non-public address (or localhost) is refused (422) unless ' +
+          'SWITCHBOARD_OUTBOUND_ALLOW allows it; a name resolving to one is refused when looking up.',
+      ),
   }),
 ]);
 
@@ -63,7 +68,11 @@ function present(i: IntegrationRecord, showSecret = false) {
 /** Integrations (shared/API.md "Integrations"): Slack teams, generic CRMs, Pipedrive. */
 export function integrationRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const integrations = { store: integrationsStore(deps.db), access: deps.access };
+  const integrations = {
+    store: integrationsStore(deps.db),
+    access: deps.access,
+    outboundPolicy: deps.outbound.policy,
+  };
 
   r.post(
     '/v1/workspaces/:ws/integrations',

@@ -26,6 +26,7 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const webhooks = {
     store: webhookSubscriptionsStore(deps.db),
     access: deps.access,
+    outboundPolicy: deps.outbound.policy,
     deliveries: {
       replay: (ws: string, webhookId: string, deliveryId: string) =>
         deps.replayDelivery(ws, webhookId, deliveryId),
@@ -37,6 +38,11 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
     {
       schema: {
         summary: 'Subscribe a URL to events (HMAC-SHA256 signed like inbound webhooks)',
+        description:
+          'A URL whose host is a literal non-public address (loopback, private, link-local, …) or ' +
+          'localhost is refused with 422 unless SWITCHBOARD_OUTBOUND_ALLOW allows it; a name that ' +
+          'resolves to one is refused when delivering: the delivery is dead at once, the reason ' +
+          'in its lastError. Redirects are not followed.',
         params: wsParams,
         body: z.object({
           url: z.url({ protocol: /^https?$/ }).max(2000),
@@ -96,6 +102,9 @@ export function webhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
     {
       schema: {
         summary: 'Deliveries of a subscription, newest first (dead ones are replayable)',
+        description:
+          'lastError says why the last try failed: the HTTP status, no answer, or the outbound ' +
+          'policy refusing the address ("refused: 10.0.0.1 is private …").',
         params: hookParams,
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(200).default(50),
