@@ -48,3 +48,17 @@ export class AppError extends Error {
 }
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+/**
+ * One `ErrorDetail` per problem a schema found (zod's `issues`, or any list alike), each path
+ * written from `root` (`body.contact.phone`, `restrictions.chatVisibility`).
+ */
+export function issueDetails(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  root?: string,
+): ErrorDetail[] {
+  return issues.map((issue) => ({
+    path: [...(root === undefined ? [] : [root]), ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}

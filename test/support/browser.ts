@@ -32,15 +32,30 @@ export async function openPage(
   browser: Browser,
   base: string,
   consoleErrors: string[],
-  size: 'desktop' | 'phone' = 'desktop',
+  size: 'desktop' | 'phone' | { width: number; height: number } = 'desktop',
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    viewport: size === 'desktop' ? { width: 1280, height: 800 } : { width: 375, height: 740 },
-  });
+  const viewport =
+    size === 'desktop'
+      ? { width: 1280, height: 800 }
+      : size === 'phone'
+        ? { width: 375, height: 740 }
+        : size;
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   return { context, page };
+}
+
+/**
+ * Signs in on the page's sign-in form with an API token and waits for the inbox; with `role`,
+ * also for `GET /v1/me`'s answer (the header then offers what that role may use).
+ */
+export async function signIn(page: Page, who: { token: string }, role?: string): Promise<void> {
+  await page.getByLabel('API token').fill(who.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#chat-list').waitFor();
+  if (role) await page.locator(`header[data-role="${role}"]`).waitFor();
 }

@@ -17,6 +17,9 @@ describe('the inbox bundle (web/)', () => {
       expect(first.assets.some((a) => /^assets\/main-[A-Z0-9]{8}\.css$/.test(a))).toBe(true);
       const html = await readFile(path.join(outDir, 'index.html'), 'utf8');
       for (const asset of first.assets) expect(html).toContain(`/${asset}`);
+      // The tab's icon is served from the bundle, so no browser asks for a missing /favicon.ico.
+      expect(html).toContain('<link rel="icon" href="/favicon.svg"');
+      expect(await readFile(path.join(outDir, 'favicon.svg'), 'utf8')).toMatch(/^<svg /);
       expect(html).not.toMatch(/<script>|<script type="module">|style=/);
       // Written aside and renamed into place: nothing half-written is left behind.
       expect(

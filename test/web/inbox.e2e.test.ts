@@ -18,6 +18,7 @@ import {
   launchChromium,
   noChromium,
   openPage as openBrowserPage,
+  signIn,
 } from '../support/browser.js';
 
 /**
@@ -205,12 +206,6 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${noChromium}`, () 
   /** Anything the page's console reports as an error (a CSP violation, an uncaught error). */
   const consoleErrors: string[] = [];
 
-  async function signIn(page: Page, who: { email: string; token: string }) {
-    await page.getByLabel('API token').fill(who.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#chat-list').waitFor();
-  }
-
   describe('serving', () => {
     it('serves the page at / with a same-origin CSP, no-cache for the page and immutable hashed assets; API routes are untouched', async () => {
       const index = await fetch(`${api.base}/`);
@@ -225,6 +220,9 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${noChromium}`, () 
       const asset = await fetch(`${api.base}${script}`);
       expect(asset.status).toBe(200);
       expect(asset.headers.get('cache-control')).toContain('immutable');
+      const icon = await fetch(`${api.base}/favicon.svg`);
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toContain('image/svg+xml');
       expect((await fetch(`${api.base}/healthz`)).status).toBe(200);
       const unknown = await fetch(`${api.base}/v1/no-such-route`);
       expect(unknown.status).toBe(404);
@@ -411,12 +409,21 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${noChromium}`, () 
       await page.getByRole('heading', { name: 'Own Contact' }).waitFor();
       const status = (text: string) =>
         page.locator('.message.out', { hasText: text }).locator('[data-status]');
+      // The page may not re-read the history meanwhile: the new state can come only from the
+      // event stream (`message.status_changed`).
+      let reReads = 0;
+      await page.route('**/messages?*', (route) => {
+        reReads += 1;
+        return route.abort();
+      });
       await page.getByLabel('Your reply').fill('On my way');
       await page.getByRole('button', { name: 'Send' }).click();
       await status('On my way').waitFor();
       expect(['pending', 'sent']).toContain(await status('On my way').getAttribute('data-status'));
       await until(async () => (await status('On my way').getAttribute('data-status')) === 'sent');
       expect(receiver.received.some((r) => r.body.includes('On my way'))).toBe(true);
+      await page.unroute('**/messages?*');
+      expect(reReads).toBeLessThanOrEqual(1);
 
       refuse = true;
       await page.getByLabel('Your reply').fill('This one bounces');

@@ -17,6 +17,7 @@ import {
   launchChromium,
   noChromium,
   openPage as openBrowserPage,
+  signIn,
 } from '../support/browser.js';
 
 /**
@@ -96,12 +97,6 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${noChromium}`, () =
     page.setDefaultTimeout(8_000);
     await page.goto(api.base);
     return { context, page };
-  }
-
-  async function signIn(page: Page, who: { token: string }) {
-    await page.getByLabel('API token').fill(who.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#chat-list').waitFor();
   }
 
   const membersLink = (page: Page) =>
@@ -210,6 +205,49 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${noChromium}`, () =
       expect((await byEmail(agent.email))?.status).toBe('active');
     });
 
+    it('changes a member’s restrictions in place, starting from what they have', async () => {
+      const row = page.locator(`li[data-member-email="${heir.email}"]`);
+      await row.getByRole('button', { name: 'Restrictions of Hal Heir…' }).click();
+      const form = row.getByRole('form', { name: 'Restrictions of Hal Heir' });
+      await form.getByLabel('Chat visibility').selectOption('team');
+      await form.getByLabel('Mask contacts’ phone numbers and emails').check();
+      await form.getByRole('button', { name: 'Save restrictions' }).click();
+      await row.getByText('The restrictions of Hal Heir are saved.').waitFor();
+      const byEmail = async (email: string) =>
+        (await listedMembers()).find((m) => m.user.email === email);
+      expect((await byEmail(heir.email))?.restrictions).toEqual({
+        chatVisibility: 'team',
+        maskContactIdentifiers: true,
+      });
+      // Opened again, the form shows what they have; lifting one keeps the other.
+      await row.getByRole('button', { name: 'Restrictions of Hal Heir…' }).click();
+      const again = row.getByRole('form', { name: 'Restrictions of Hal Heir' });
+      expect(await again.getByLabel('Chat visibility').inputValue()).toBe('team');
+      await again.getByLabel('Mask contacts’ phone numbers and emails').uncheck();
+      await again.getByRole('button', { name: 'Save restrictions' }).click();
+      await page.waitForFunction(
+        `!document.querySelector('form[aria-label="Restrictions of Hal Heir"]')`,
+      );
+      expect((await byEmail(heir.email))?.restrictions).toEqual({ chatVisibility: 'team' });
+      // Cancel changes nothing.
+      await row.getByRole('button', { name: 'Restrictions of Hal Heir…' }).click();
+      await row.getByLabel('Chat visibility').selectOption('');
+      await row.getByRole('button', { name: 'Cancel' }).click();
+      expect((await byEmail(heir.email))?.restrictions).toEqual({ chatVisibility: 'team' });
+    });
+
+    it('offers an Admin no action on an Owner’s row, nor the Owner role', async () => {
+      const ownerRow = page.locator('li[data-member-email="o@web-members.test"]');
+      await ownerRow.waitFor();
+      expect(await ownerRow.getByRole('button').count()).toBe(0);
+      const options = await page
+        .locator(`li[data-member-email="${agent.email}"]`)
+        .getByLabel('Role of Aggie Agent')
+        .locator('option')
+        .allTextContents();
+      expect(options).not.toContain('Owner');
+    });
+
     it('shows the server’s refusal as the server words it (a stale action on a member revoked meanwhile)', async () => {
       const stale = await addMember(api, ws, owner, {
         email: 'stale@web-members.test',
@@ -295,6 +333,31 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${noChromium}`, () =
       await page.screenshot({ path: path.join(artifacts, 'members-desktop.png') });
       expect(existsSync(path.join(artifacts, 'members-desktop.png'))).toBe(true);
     });
+  });
+
+  it('an Owner may act on another Owner (and make someone Owner); the server agrees', async () => {
+    const second = await addMember(api, ws, owner, {
+      email: 'second-owner@web-members.test',
+      name: 'Sam Second',
+      role: 'owner',
+    });
+    const { context, page } = await openPage();
+    await signIn(page, { token: owner });
+    await membersLink(page).click();
+    const row = page.locator(`li[data-member-email="${second.email}"]`);
+    const roles = row.getByLabel('Role of Sam Second');
+    // Offered once the page knows who is signed in (GET /v1/me, the member list).
+    await roles.waitFor();
+    expect(await roles.locator('option').allTextContents()).toContain('Owner');
+    await roles.selectOption('admin');
+    await row.getByRole('button', { name: 'Change role' }).click();
+    await row.getByText('Role changed to admin.').waitFor();
+    expect((await listedMembers()).find((m) => m.user.email === second.email)?.role).toBe('admin');
+    await row.getByLabel('Role of Sam Second').selectOption('owner');
+    await row.getByRole('button', { name: 'Change role' }).click();
+    await row.getByText('Role changed to owner.').waitFor();
+    expect((await listedMembers()).find((m) => m.user.email === second.email)?.role).toBe('owner');
+    await context.close();
   });
 
   it('at phone width the members view fits the screen and is reached from the header', async () => {

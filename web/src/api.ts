@@ -11,11 +11,18 @@ export interface Session {
   email: string;
 }
 
+/** One problem of a refused request (`invalid_input` carries them): where, and what, as worded. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details: readonly ErrorDetail[] = [],
   ) {
     super(message);
   }
@@ -92,6 +99,30 @@ export interface Team {
   status: string;
 }
 
+/** A routing rule's condition (src/core/routing/rules.ts): every one must hold. */
+export type RoutingCondition =
+  | { kind: 'channel'; channelIds: string[] }
+  | { kind: 'contact_field'; field: string; op: 'equals' | 'contains'; value: string }
+  | { kind: 'contact_field'; field: string; op: 'is_set' }
+  | { kind: 'keyword'; keyword: string }
+  | { kind: 'regex'; pattern: string; caseSensitive: boolean };
+
+/** A routing rule as sent (create, replace). */
+export interface RoutingRuleInput {
+  name: string;
+  enabled: boolean;
+  conditions: RoutingCondition[];
+  target: { type: 'team'; teamId: string } | { type: 'user'; userId: string };
+  strategy: 'round_robin' | 'least_open' | 'sticky';
+  stickyFallback: 'least_open' | 'round_robin';
+}
+
+/** A routing rule as listed: tried in ascending `position`. */
+export interface RoutingRule extends RoutingRuleInput {
+  id: string;
+  position: number;
+}
+
 export interface Channel {
   id: string;
   type: string;
@@ -129,11 +160,14 @@ export async function request<T>(
   const text = await response.text();
   const json: unknown = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const error = (
+      json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | undefined
+    )?.error;
     throw new ApiError(
       response.status,
       error?.code ?? 'error',
       error?.message ?? `the server answered ${response.status}`,
+      Array.isArray(error?.details) ? error.details : [],
     );
   }
   return json as T;
@@ -206,7 +240,55 @@ export function workspaceApi(session: Session) {
       request<Job>(session.token, 'GET', `/v1/jobs/${encodeURIComponent(jobId)}`),
     me: () => request<Me>(session.token, 'GET', '/v1/me'),
     teams: () => call<{ items: Team[] }>('GET', '/teams'),
+    createTeam: (team: { name: string; parentId: string | null }) =>
+      call<{ team: Team }>('POST', '/teams', team),
+    setTeamMember: (teamId: string, userId: string, member: boolean) =>
+      call<undefined>(
+        member ? 'PUT' : 'DELETE',
+        `/teams/${encodeURIComponent(teamId)}/members/${encodeURIComponent(userId)}`,
+      ),
+    suspendTeam: (teamId: string) =>
+      call<{ job: { id: string } }>('POST', `/teams/${encodeURIComponent(teamId)}/suspend`),
+    deleteTeam: (teamId: string) =>
+      call<{ job: { id: string } }>('DELETE', `/teams/${encodeURIComponent(teamId)}`),
+    routingRules: () => call<{ items: RoutingRule[] }>('GET', '/routing-rules'),
+    createRoutingRule: (rule: RoutingRuleInput) =>
+      call<{ rule: RoutingRule }>('POST', '/routing-rules', rule),
+    updateRoutingRule: (ruleId: string, rule: RoutingRuleInput) =>
+      call<{ rule: RoutingRule }>('PUT', `/routing-rules/${encodeURIComponent(ruleId)}`, rule),
+    deleteRoutingRule: (ruleId: string) =>
+      call<undefined>('DELETE', `/routing-rules/${encodeURIComponent(ruleId)}`),
+    reorderRoutingRules: (ids: string[]) =>
+      call<{ items: RoutingRule[] }>('PUT', '/routing-rules/order', { ids }),
     channels: () => call<{ items: Channel[] }>('GET', '/channels'),
+    /** Connects a channel account; a webhook channel's inbound URL and secret come only here. */
+    connectChannel: (channel: {
+      type: 'webhook' | 'whatsapp';
+      name: string;
+      owner: { type: 'user' | 'team' | 'workspace'; id?: string };
+      outboundUrl?: string;
+    }) =>
+      call<{ channel: Channel & { inbound?: { url: string; secret: string } } }>(
+        'POST',
+        '/channels',
+        channel,
+      ),
+    channelQr: (id: string) =>
+      call<{ status: string; qr?: string }>('GET', `/channels/${encodeURIComponent(id)}/qr`),
+    setChannelState: (id: string, action: 'disable' | 'reconnect') =>
+      call<{ channel: Channel }>('POST', `/channels/${encodeURIComponent(id)}/${action}`),
+    /** Who may view (or reply to) a chat: PRODUCT.md §3.7. */
+    audience: (chatId: string, action: string) =>
+      call<{ users: Array<{ id: string; email: string; name: string }> }>(
+        'GET',
+        `/chats/${encodeURIComponent(chatId)}/audience?${new URLSearchParams({ action }).toString()}`,
+      ),
+    /** "Can this member do this on this chat, and why" (asking about others needs users.manage). */
+    explainFor: (userId: string, chatId: string, action: string) =>
+      call<Decision>(
+        'GET',
+        `/access/explain?${new URLSearchParams({ userId, chatId, action }).toString()}`,
+      ),
     workspace: () => call<{ workspace: { id: string; name: string } }>('GET', ''),
   };
 }

@@ -9,13 +9,36 @@ import {
   type Channel,
 } from './api.js';
 import { clearSession, loadSession, saveSession } from './session.js';
-import { openStream, type ChatEvent } from './stream.js';
+import { openStream, type ChannelStatusEvent, type ChatEvent } from './stream.js';
 import { SignIn } from './sign-in.js';
 import { Inbox } from './inbox.js';
 import { ChatView } from './chat.js';
 import { MembersView } from './members.js';
+import { TeamsView } from './teams.js';
+import { ChannelsView } from './channels.js';
+import { RoutingView } from './routing.js';
 
-/** Roles that manage users (PRODUCT.md: `users.manage`); only they are offered the members view. */
+/**
+ * The views beside the inbox, each offered only when the server's policy gives this user the
+ * permission it needs here (GET /v1/me carries the effective level of every permission): a
+ * control the user may not use is absent. The server still decides every action.
+ */
+const VIEWS = [
+  { path: '/members', name: 'Members', offered: (p: Permissions) => p['users.manage'] === 'all' },
+  { path: '/teams', name: 'Teams', offered: (p: Permissions) => p['teams.manage'] === 'all' },
+  {
+    path: '/channels',
+    name: 'Channels',
+    offered: (p: Permissions) => (p['channel.view'] ?? 'none') !== 'none',
+  },
+  {
+    path: '/routing',
+    name: 'Routing',
+    offered: (p: Permissions) => p['settings.manage'] === 'all',
+  },
+] as const;
+type Permissions = Record<string, string>;
+type ViewPath = (typeof VIEWS)[number]['path'];
 
 /** `#/…`: the part of the address the page routes on (the server never sees it). */
 function useHashRoute(): string {
@@ -56,7 +79,7 @@ export function App() {
       key={`${session.workspaceId}:${session.userId}`}
       session={session}
       chatId={chatId ? decodeURIComponent(chatId) : null}
-      view={route === '/members' ? 'members' : 'inbox'}
+      view={VIEWS.find((v) => v.path === route)?.path ?? null}
       onSignOut={signOut}
     />
   );
@@ -109,7 +132,13 @@ export interface WorkspaceContext {
   members: Member[];
   teams: Team[];
   channels: Channel[];
+  /** The effective level of each permission of this user here (GET /v1/me); {} until known. */
+  permissions: Permissions;
+  /** Reloads the teams and channels the views share (after one of them changed them). */
+  refresh: () => void;
   subscribe: (listener: Listener) => () => void;
+  /** Channel accounts' status and QR codes, live (only to those who may connect them). */
+  subscribeChannels: (listener: (event: ChannelStatusEvent) => void) => () => void;
   /** Bumped when the stream (re)connects: views reload what they may have missed. */
   reconnects: number;
 }
@@ -117,7 +146,8 @@ export interface WorkspaceContext {
 function Workspace(props: {
   session: Session;
   chatId: string | null;
-  view: 'inbox' | 'members';
+  /** An admin view's path, or null for the inbox. */
+  view: ViewPath | null;
   onSignOut: (why?: string) => void;
 }) {
   const { session, onSignOut } = props;
@@ -128,11 +158,25 @@ function Workspace(props: {
   const [workspaceName, setWorkspaceName] = useState('');
   /** This user's role here and whether the policy lets them manage users (GET /v1/me). */
   const [role, setRole] = useState<string | null>(null);
-  const [mayManage, setMayManage] = useState(false);
+  const [permissions, setPermissions] = useState<Permissions>({});
+  const [refreshes, setRefreshes] = useState(0);
   const [reconnects, setReconnects] = useState(0);
   const listeners = useRef(new Set<Listener>());
+  const channelListeners = useRef(new Set<(event: ChannelStatusEvent) => void>());
   const signOut = useRef(onSignOut);
   signOut.current = onSignOut;
+
+  useEffect(() => {
+    if (refreshes === 0) return;
+    void Promise.all([api.members(), api.teams(), api.channels()]).then(
+      ([m, t, c]) => {
+        setMembers(m.items);
+        setTeams(t.items.filter((team) => team.status === 'active'));
+        setChannels(c.items);
+      },
+      () => undefined,
+    );
+  }, [api, refreshes]);
 
   useEffect(() => {
     void Promise.all([api.workspace(), api.members(), api.teams(), api.channels()])
@@ -150,12 +194,13 @@ function Workspace(props: {
       (me) => {
         const here = me.workspaces.find((w) => w.id === session.workspaceId);
         setRole(here?.role ?? null);
-        setMayManage(here?.permissions['users.manage'] === 'all');
+        setPermissions(here?.permissions ?? {});
       },
       () => setRole(null),
     );
     const stream = openStream(session.token, session.workspaceId, {
       onEvent: (event) => listeners.current.forEach((l) => l(event)),
+      onChannelStatus: (event) => channelListeners.current.forEach((l) => l(event)),
       onOpen: () => setReconnects((n) => n + 1),
       onEnded: () => signOut.current('You were signed out: your access to this workspace ended.'),
     });
@@ -166,6 +211,10 @@ function Workspace(props: {
     listeners.current.add(listener);
     return () => void listeners.current.delete(listener);
   }, []);
+  const subscribeChannels = useCallback((listener: (event: ChannelStatusEvent) => void) => {
+    channelListeners.current.add(listener);
+    return () => void channelListeners.current.delete(listener);
+  }, []);
 
   const ctx: WorkspaceContext = {
     session,
@@ -174,29 +223,35 @@ function Workspace(props: {
     members,
     teams,
     channels,
+    permissions,
+    refresh: useCallback(() => setRefreshes((n) => n + 1), []),
     reconnects,
     subscribe,
+    subscribeChannels,
   };
 
-  const showMembers = props.view === 'members' && mayManage;
+  const offered = VIEWS.filter((v) => v.offered(permissions));
+  const page = offered.find((v) => v.path === props.view) ?? null;
   return (
-    <div class={`layout ${showMembers ? 'members-mode' : props.chatId ? 'has-chat' : ''}`}>
-      <a class="skip" href={showMembers ? '#members' : props.chatId ? '#chat' : '#chat-list'}>
+    <div class={`layout ${page ? 'page-mode' : props.chatId ? 'has-chat' : ''}`}>
+      <a class="skip" href={page ? '#page' : props.chatId ? '#chat' : '#chat-list'}>
         Skip to content
       </a>
       <header class="topbar" data-role={role ?? undefined}>
         <h1>
-          {showMembers ? 'Members' : 'Inbox'}
+          {page ? page.name : 'Inbox'}
           <span class="ws">{workspaceName ? ` · ${workspaceName}` : ''}</span>
         </h1>
-        {mayManage ? (
+        {offered.length > 0 ? (
           <nav aria-label="Views" class="views">
-            <a href="#/" aria-current={showMembers ? undefined : 'page'}>
+            <a href="#/" aria-current={page ? undefined : 'page'}>
               Inbox
             </a>
-            <a href="#/members" aria-current={showMembers ? 'page' : undefined}>
-              Members
-            </a>
+            {offered.map((v) => (
+              <a key={v.path} href={`#${v.path}`} aria-current={page === v ? 'page' : undefined}>
+                {v.name}
+              </a>
+            ))}
           </nav>
         ) : null}
         <span class="who">
@@ -207,8 +262,14 @@ function Workspace(props: {
           Sign out
         </button>
       </header>
-      {showMembers ? (
+      {page?.path === '/members' ? (
         <MembersView ctx={ctx} />
+      ) : page?.path === '/teams' ? (
+        <TeamsView ctx={ctx} />
+      ) : page?.path === '/channels' ? (
+        <ChannelsView ctx={ctx} />
+      ) : page?.path === '/routing' ? (
+        <RoutingView ctx={ctx} />
       ) : (
         <>
           <Inbox ctx={ctx} selected={props.chatId} />

@@ -3,6 +3,7 @@ import { ApiError, type Chat, type Decision, type Message } from './api.js';
 import type { WorkspaceContext } from './app.js';
 import { assigneeName, memberName, timeLabel } from './format.js';
 import { AssignForm, RateForm, ReplyBox } from './chat-actions.js';
+import { AccessPanel } from './access-panel.js';
 
 const statusLabel: Record<string, string> = {
   pending: 'Sending',
@@ -78,8 +79,9 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
     ]).then(([reply, assign, join, rate]) => setMay({ reply, assign, join, rate }));
   }, [api, chatId, reload, ctx.reconnects]);
 
-  // Live: this chat's events; replies still on their way are re-read until delivered (the
-  // stream does not carry delivery updates yet); the chat itself is re-read to notice lost access.
+  // Live: this chat's events — new messages, and each reply's delivery state as it moves
+  // (`message.status_changed`) — merged in place. A slow re-read stays as the fallback for
+  // anything missed while the stream reconnected, and notices a chat the user lost.
   useEffect(
     () =>
       subscribe((event) => {
@@ -89,11 +91,10 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
       }),
     [subscribe, chatId],
   );
-  const pending = messages.some((m) => m.direction === 'out' && m.status === 'pending');
   useEffect(() => {
-    const every = setInterval(() => void reload(), pending ? 1000 : 5000);
+    const every = setInterval(() => void reload(), 5000);
     return () => clearInterval(every);
-  }, [reload, pending]);
+  }, [reload]);
 
   async function loadOlder() {
     if (!older) return;
@@ -163,6 +164,10 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
           ) : null}
           {may.rate.allowed ? <RateForm ctx={ctx} chatId={chatId} /> : null}
         </div>
+        {/* Who can see it, and why: for those who manage users only (PRODUCT.md §3.7). */}
+        {ctx.permissions['users.manage'] === 'all' ? (
+          <AccessPanel ctx={ctx} chatId={chatId} />
+        ) : null}
       </header>
       {error ? <p role="alert">{error}</p> : null}
       {older ? (

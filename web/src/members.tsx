@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { Job, Member, Restrictions } from './api.js';
+import type { Member, Restrictions } from './api.js';
+import { JobProgress } from './job-progress.js';
 import type { WorkspaceContext } from './app.js';
 import { timeLabel } from './format.js';
 
@@ -17,6 +18,10 @@ const ROLES = [
   ['agent', 'Agent'],
   ['collaborator', 'Collaborator'],
 ] as const;
+
+/** PRODUCT.md §2: only Owners invite Owners or make someone one. */
+const rolesFor = (ctx: WorkspaceContext): ReadonlyArray<readonly [string, string]> =>
+  ctx.me?.role === 'owner' ? [['owner', 'Owner'], ...ROLES] : ROLES;
 
 const SWITCHES = [
   ['maskContactIdentifiers', 'Mask contacts’ phone numbers and emails'],
@@ -51,7 +56,7 @@ export function MembersView(props: { ctx: WorkspaceContext }) {
   const pending = (members ?? []).filter((m) => m.status === 'pending');
   const revoked = (members ?? []).filter((m) => m.status === 'revoked');
   return (
-    <main class="members-page" id="members" aria-labelledby="members-title">
+    <main class="page members-page" id="page" aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
       {error ? <p role="alert">{error}</p> : null}
       {members === null && !error ? <p role="status">Loading members…</p> : null}
@@ -139,18 +144,30 @@ function MemberRow(props: {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [revoking, setRevoking] = useState(false);
+  const [restricting, setRestricting] = useState(false);
+  // What the member's restrictions are: the list's, or the server's answer to a save here
+  // (newer than a list still being re-read, so a form reopened at once starts from it).
+  const [restrictions, setRestrictions] = useState<Restrictions>(member.restrictions);
+  const listed = JSON.stringify(member.restrictions);
+  useEffect(() => setRestrictions(JSON.parse(listed) as Restrictions), [listed]);
   const self = userId === ctx.session.userId;
+  // PRODUCT.md §2: nobody below Owner may suspend, revoke or demote an Owner. The server
+  // refuses it all the same; the page does not offer what would be refused.
+  const actionable = !self && (member.role !== 'owner' || ctx.me?.role === 'owner');
   const label = member.user.name || member.user.email;
 
-  async function act(what: () => Promise<unknown>, said: string) {
+  /** Runs one action; says what happened, or the server's refusal as it words it. */
+  async function act(what: () => Promise<unknown>, said: string): Promise<boolean> {
     try {
       await what();
       setError(null);
       setDone(said);
       props.onChanged();
+      return true;
     } catch (e) {
       setDone(null);
       setError(message(e));
+      return false;
     }
   }
 
@@ -158,7 +175,7 @@ function MemberRow(props: {
   return (
     <li data-member-id={userId} data-member-email={member.user.email}>
       <MemberSummary member={member} />
-      {self || member.role === 'owner' ? null : (
+      {!actionable ? null : (
         <div class="member-actions">
           <form
             class="inline"
@@ -170,7 +187,7 @@ function MemberRow(props: {
             <label>
               Role of {label}
               <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-                {ROLES.map(([key, name]) => (
+                {rolesFor(ctx).map(([key, name]) => (
                   <option key={key} value={key}>
                     {name}
                   </option>
@@ -179,6 +196,11 @@ function MemberRow(props: {
             </label>
             <button type="submit">Change role</button>
           </form>
+          {!restricting ? (
+            <button type="button" class="secondary" onClick={() => setRestricting(true)}>
+              Restrictions of {label}…
+            </button>
+          ) : null}
           {member.status === 'active' ? (
             <button
               type="button"
@@ -211,6 +233,20 @@ function MemberRow(props: {
           ) : null}
         </div>
       )}
+      {restricting ? (
+        <RestrictionsForm
+          label={label}
+          current={restrictions}
+          onCancel={() => setRestricting(false)}
+          onSave={async (next) => {
+            const saved = await act(async () => {
+              const r = await ctx.api.changeMember(userId, { restrictions: next });
+              setRestrictions(r.member.restrictions);
+            }, `The restrictions of ${label} are saved.`);
+            if (saved) setRestricting(false);
+          }}
+        />
+      ) : null}
       {revoking ? (
         <RevokeConfirm
           label={label}
@@ -284,70 +320,29 @@ function RevokeConfirm(props: {
   );
 }
 
-const POLL_MS = 500;
-
-/** Follows the revoke's background job (GET /v1/jobs/:id) until it completes or fails. */
+/** Follows the revoke's background job until it completes or fails (a shared JobProgress). */
 function RevokeProgress(props: {
   ctx: WorkspaceContext;
   jobId: string;
   label: string;
   onFinished: () => void;
 }) {
-  const { ctx, jobId } = props;
-  const [job, setJob] = useState<Job | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const finished = props.onFinished;
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = () => {
-      ctx.api.job(jobId).then(
-        (j) => {
-          if (stopped) return;
-          setJob(j);
-          if (j.state === 'completed' || j.state === 'failed') finished();
-          else timer = setTimeout(poll, POLL_MS);
-        },
-        (e: unknown) => {
-          if (!stopped) setError(message(e));
-        },
-      );
-    };
-    poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [ctx.api, jobId, finished]);
-
-  const over = job?.state === 'completed' || job?.state === 'failed';
-  const total = job?.progress.total ?? 0;
-  // A finished job fills the bar even when it had nothing to move (total 0).
-  const max = Math.max(total, 1);
-  const value = over ? max : Math.min(job?.progress.done ?? 0, max);
-  const moved = Number(job?.result?.moved ?? job?.progress.done ?? 0);
+  const { label } = props;
+  const chats = (n: number) => `${n} ${n === 1 ? 'chat' : 'chats'}`;
   return (
-    <div class="job" data-job-id={jobId} data-state={job?.state ?? 'waiting'}>
-      <label>
-        Revoking {props.label}: chats handed over
-        <progress max={max} value={job ? value : undefined} />
-      </label>
-      {job?.state === 'completed' ? (
-        <p role="status">
-          {props.label} is revoked. {moved} {moved === 1 ? 'chat' : 'chats'} moved.
-        </p>
-      ) : job?.state === 'failed' ? (
-        <p role="alert">
-          The background job failed after moving {job.progress.done} of {job.progress.total} chats;{' '}
-          {props.label}’s access has ended all the same.
-        </p>
-      ) : (
-        <p class="hint" aria-live="polite">
-          {job ? `${job.progress.done} of ${job.progress.total} chats` : 'Starting…'}
-        </p>
-      )}
-      {error ? <p role="alert">{error}</p> : null}
-    </div>
+    <JobProgress
+      api={props.ctx.api}
+      jobId={props.jobId}
+      label={`Revoking ${label}: chats handed over`}
+      running={(job) => `${job.progress.done} of ${job.progress.total} chats`}
+      completed={(job) =>
+        `${label} is revoked. ${chats(Number(job.result?.moved ?? job.progress.done))} moved.`
+      }
+      failed={(job) =>
+        `The background job failed after moving ${job.progress.done} of ${job.progress.total} chats; ${label}’s access has ended all the same.`
+      }
+      onFinished={props.onFinished}
+    />
   );
 }
 
@@ -357,17 +352,13 @@ function InviteForm(props: { ctx: WorkspaceContext; onInvited: () => void }) {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [role, setRole] = useState('agent');
-  const [visibility, setVisibility] = useState('');
-  const [switches, setSwitches] = useState<Partial<Record<keyof Restrictions, boolean>>>({});
+  const [restrictions, setRestrictions] = useState<Restrictions>({});
   const [teamIds, setTeamIds] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [link, setLink] = useState<{ email: string; url: string } | null>(null);
 
   async function submit(e: Event) {
     e.preventDefault();
-    const restrictions: Restrictions = {};
-    for (const [key] of SWITCHES) if (switches[key]) restrictions[key] = true;
-    if (visibility === 'team' || visibility === 'self') restrictions.chatVisibility = visibility;
     try {
       const r = await ctx.api.invite({ email, name, role, teamIds, restrictions });
       setError(null);
@@ -377,8 +368,7 @@ function InviteForm(props: { ctx: WorkspaceContext; onInvited: () => void }) {
       });
       setEmail('');
       setName('');
-      setSwitches({});
-      setVisibility('');
+      setRestrictions({});
       setTeamIds([]);
       props.onInvited();
     } catch (err) {
@@ -431,7 +421,7 @@ function InviteForm(props: { ctx: WorkspaceContext; onInvited: () => void }) {
           <label>
             Role
             <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-              {ROLES.map(([key, label]) => (
+              {rolesFor(ctx).map(([key, label]) => (
                 <option key={key} value={key}>
                   {label}
                 </option>
@@ -459,32 +449,97 @@ function InviteForm(props: { ctx: WorkspaceContext; onInvited: () => void }) {
               ))}
             </fieldset>
           ) : null}
-          <fieldset>
-            <legend>Restrictions</legend>
-            <label>
-              Chat visibility
-              <select value={visibility} onChange={(e) => setVisibility(e.currentTarget.value)}>
-                <option value="">As the role allows</option>
-                <option value="team">Self and own team</option>
-                <option value="self">Self only</option>
-              </select>
-            </label>
-            {SWITCHES.map(([key, label]) => (
-              <label key={key} class="check">
-                <input
-                  type="checkbox"
-                  name={key}
-                  checked={switches[key] ?? false}
-                  onChange={(e) => setSwitches({ ...switches, [key]: e.currentTarget.checked })}
-                />
-                {label}
-              </label>
-            ))}
-          </fieldset>
+          <RestrictionFields value={restrictions} onChange={setRestrictions} />
           <button type="submit">Send invitation</button>
           {error ? <p role="alert">{error}</p> : null}
         </form>
       ) : null}
     </section>
+  );
+}
+
+/**
+ * The restrictions an Owner or Admin sets on a member (PRODUCT.md §3.4), as one fieldset: the
+ * invitation form and a member's "Restrictions" form both use it. Only keys that are set are
+ * kept, so the object sent is exactly what the member will have.
+ */
+function RestrictionFields(props: {
+  value: Restrictions;
+  onChange: (next: Restrictions) => void;
+  legend?: string;
+}) {
+  const { value } = props;
+  const set = (key: keyof Restrictions, on: unknown) => {
+    const next: Record<string, unknown> = { ...value };
+    if (on) next[key] = on;
+    else delete next[key];
+    props.onChange(next);
+  };
+  return (
+    <fieldset>
+      <legend>{props.legend ?? 'Restrictions'}</legend>
+      <label>
+        Chat visibility
+        <select
+          value={value.chatVisibility ?? ''}
+          onChange={(e) => set('chatVisibility', e.currentTarget.value || undefined)}
+        >
+          <option value="">As the role allows</option>
+          <option value="team">Self and own team</option>
+          <option value="self">Self only</option>
+        </select>
+      </label>
+      {SWITCHES.map(([key, label]) => (
+        <label key={key} class="check">
+          <input
+            type="checkbox"
+            name={key}
+            checked={value[key] === true}
+            onChange={(e) => set(key, e.currentTarget.checked)}
+          />
+          {label}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** A member's restrictions, changed in place: the form starts from what they have now. */
+function RestrictionsForm(props: {
+  label: string;
+  current: Restrictions;
+  onSave: (next: Restrictions) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [value, setValue] = useState<Restrictions>(props.current);
+  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  // Keyboard users land in the form they opened.
+  useEffect(() => form.current?.querySelector<HTMLElement>('select, input')?.focus(), []);
+  return (
+    <form
+      ref={form}
+      class="confirm stack"
+      aria-label={`Restrictions of ${props.label}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setBusy(true);
+        void props.onSave(value).finally(() => setBusy(false));
+      }}
+    >
+      <RestrictionFields
+        value={value}
+        onChange={setValue}
+        legend={`Restrictions of ${props.label}`}
+      />
+      <div class="member-actions">
+        <button type="submit" disabled={busy}>
+          Save restrictions
+        </button>
+        <button type="button" class="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }

@@ -6,14 +6,30 @@ import type { Chat, Message } from './api.js';
  * redacted for them; `access.ended` (or a refusal on reconnect) means the user lost access.
  */
 export interface ChatEvent {
-  type: 'chat.created' | 'message.created' | 'chat.assignee_changed' | 'chat.participant_added';
+  type:
+    | 'chat.created'
+    | 'message.created'
+    | 'message.status_changed'
+    | 'chat.assignee_changed'
+    | 'chat.participant_added';
   chatId: string;
   chat: Chat;
   message?: Message;
 }
 
+/**
+ * A channel account's status and, while it waits to be linked, the QR code to scan (sent
+ * only to those who may connect that account).
+ */
+export interface ChannelStatusEvent {
+  channelId: string;
+  status: string;
+  qr?: string;
+}
+
 export interface StreamHandlers {
   onEvent(event: ChatEvent): void;
+  onChannelStatus(event: ChannelStatusEvent): void;
   /** Connected (again): whatever was missed while away should be reloaded. */
   onOpen(): void;
   /** Access ended (suspended, revoked, token no longer valid): sign out. */
@@ -66,10 +82,15 @@ export function openStream(token: string, workspaceId: string, handlers: StreamH
         const type = /^event: (.*)$/m.exec(block)?.[1];
         const data = /^data: (.*)$/m.exec(block)?.[1];
         if (type === 'access.ended') return true;
-        if (!type || !data || type === 'ready' || type === 'channel.status') continue;
+        if (!type || !data || type === 'ready') continue;
         try {
-          const event = JSON.parse(data) as ChatEvent;
-          if (typeof event.chatId === 'string' && event.chat) handlers.onEvent(event);
+          const event = JSON.parse(data) as Partial<ChatEvent & ChannelStatusEvent>;
+          if (type === 'channel.status') {
+            if (typeof event.channelId === 'string' && typeof event.status === 'string')
+              handlers.onChannelStatus(event as ChannelStatusEvent);
+          } else if (typeof event.chatId === 'string' && event.chat) {
+            handlers.onEvent(event as ChatEvent);
+          }
         } catch {
           // Not an event of ours: ignore.
         }

@@ -111,7 +111,8 @@ function messageView(row: {
 }
 
 /**
- * What a chat event shows (the chat as in the list, and the message for `message.created`),
+ * What a chat event shows (the chat as in the list, and the message for `message.created` and
+ * `message.status_changed`),
  * loaded once per event. Undefined for a chat or message that is gone.
  */
 export async function loadChatEventView(
@@ -121,7 +122,8 @@ export async function loadChatEventView(
   const [facts] = await loadChatFacts(db, event.workspaceId, [event.chatId]);
   if (!facts) return undefined;
   const chat = await chatItem(db, event.workspaceId, event.chatId);
-  if (event.type !== 'message.created') return { event, facts, chat };
+  if (event.type !== 'message.created' && event.type !== 'message.status_changed')
+    return { event, facts, chat };
   const message = await messageById(db, event.workspaceId, event.messageId);
   return message && { event, facts, chat, message };
 }

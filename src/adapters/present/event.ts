@@ -13,7 +13,7 @@ export interface ChatEventView {
   /** The chat's access facts: who may see the event. */
   facts: ChatFacts;
   chat: ChatSummary;
-  /** The new message, for `message.created`. */
+  /** The message, for `message.created` and `message.status_changed` (with its new status). */
   message?: MessageView;
 }
 

@@ -26,12 +26,22 @@ export function defaultWebRoot(): string {
   throw new Error(`the inbox's sources (web/src/main.tsx) are not found above ${here}`);
 }
 
+/** The tab's icon: a switchboard's plug on the page's accent colour (no request answered 404). */
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+  <rect width="32" height="32" rx="7" fill="#1d4ed8"/>
+  <circle cx="11" cy="11" r="3.5" fill="#fff"/>
+  <circle cx="21" cy="21" r="3.5" fill="#fff"/>
+  <path d="M11 11 C 18 11, 14 21, 21 21" stroke="#fff" stroke-width="2.5" fill="none"/>
+</svg>
+`;
+
 const indexHtml = (script: string, style: string | undefined) => `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Switchboard inbox</title>
+    <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
     ${style ? `<link rel="stylesheet" href="/${style}" />` : ''}
     <script type="module" src="/${script}"></script>
   </head>
@@ -76,6 +86,7 @@ export function bundleWeb(options: { webRoot?: string; outDir?: string } = {}): 
   }
   const script = assets.find((a) => a.endsWith('.js'));
   if (!script) throw new Error('esbuild produced no script for the inbox');
+  writeAtomically(path.join(dir, 'favicon.svg'), favicon);
   writeAtomically(
     path.join(dir, 'index.html'),
     indexHtml(

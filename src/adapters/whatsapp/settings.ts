@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalizePhone } from '../../core/contacts/phone.js';
-import { AppError } from '../../core/errors.js';
+import { AppError, issueDetails } from '../../core/errors.js';
 import { parseJid } from './jid.js';
 import type { WhatsappInbound } from './to-inbound.js';
 
@@ -56,10 +56,7 @@ export function parseWhatsappSettings(json: unknown): WhatsappSettings {
   if (parsed.success) return parsed.data;
   throw new AppError('invalid_input', 'The WhatsApp settings of this channel are malformed.', {
     cause: parsed.error,
-    details: parsed.error.issues.map((issue) => ({
-      path: issue.path.join('.'),
-      message: issue.message,
-    })),
+    details: issueDetails(parsed.error.issues),
   });
 }
 

@@ -5,6 +5,8 @@
 export type SwitchboardEvent =
   | { type: 'chat.created'; workspaceId: string; chatId: string }
   | { type: 'message.created'; workspaceId: string; chatId: string; messageId: string }
+  /** A reply's delivery state moved (sent, delivered, read, failed): announced by the database. */
+  | { type: 'message.status_changed'; workspaceId: string; chatId: string; messageId: string }
   | { type: 'chat.assignee_changed'; workspaceId: string; chatId: string }
   | { type: 'chat.participant_added'; workspaceId: string; chatId: string }
   /** Someone's access may have changed (role, status, teams, bindings): re-decide. */

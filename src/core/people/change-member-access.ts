@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError, issueDetails } from '../errors.js';
 import {
   restrictionsSchema,
   type Principal,
@@ -103,10 +103,7 @@ function changedRestrictions(
   const parsed = restrictionsSchema.safeParse(next);
   if (!parsed.success) {
     throw new AppError('invalid_input', 'those are not restrictions a member can have', {
-      details: parsed.error.issues.map((i) => ({
-        path: ['restrictions', ...i.path.map(String)].join('.'),
-        message: i.message,
-      })),
+      details: issueDetails(parsed.error.issues, 'restrictions'),
     });
   }
   return parsed.data;

@@ -15,6 +15,7 @@ import * as m0013 from './0013-e164-phones.js';
 import * as m0014 from './0014-integrations.js';
 import * as m0015 from './0015-crm.js';
 import * as m0016 from './0016-webhook-as-user.js';
+import * as m0017 from './0017-message-status-events.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '0014-integrations': m0014,
   '0015-crm': m0015,
   '0016-webhook-as-user': m0016,
+  '0017-message-status-events': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,7 +7,7 @@ import { phoneSchema } from '../../../core/contacts/phone.js';
 import { linkCrmRecord } from '../../../core/crm/link-crm-record.js';
 import { listContactChats, type ContactKey } from '../../../core/crm/list-contact-chats.js';
 import { panelContext, resolvePanelMember } from '../../../core/crm/panel-member.js';
-import { AppError } from '../../../core/errors.js';
+import { AppError, issueDetails } from '../../../core/errors.js';
 import type { IntegrationRecord } from '../../../core/integrations/integrations-store.js';
 import { chatHistory } from '../../db/chat-reads.js';
 import { chatItem } from '../../db/chat-stores.js';
@@ -96,10 +96,7 @@ export function crmRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new AppError('invalid_input', 'the request body is not valid', {
-        details: parsed.error.issues.map((i) => ({
-          path: ['body', ...i.path.map(String)].join('.'),
-          message: i.message,
-        })),
+        details: issueDetails(parsed.error.issues, 'body'),
       });
     }
     return parsed.data;

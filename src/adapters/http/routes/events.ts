@@ -11,6 +11,11 @@ export function eventRoutes(app: FastifyInstance, deps: HttpDeps): void {
       schema: {
         summary:
           'Live events (text/event-stream), filtered by the caller’s rights and redacted for them',
+        description:
+          'Chat events (`chat.created`, `message.created`, `message.status_changed` with the ' +
+          'message and its new delivery state, `chat.assignee_changed`, ' +
+          '`chat.participant_added`) for chats the caller may see; `channel.status` for channel ' +
+          'accounts the caller may connect; `access.ended` when the caller’s access ends.',
         params: wsParams,
       },
     },

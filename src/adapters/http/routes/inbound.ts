@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { phoneSchema } from '../../../core/contacts/phone.js';
-import { AppError } from '../../../core/errors.js';
+import { AppError, issueDetails } from '../../../core/errors.js';
 import {
   requireInboundChannel,
   requireTakingTraffic,
@@ -81,10 +81,7 @@ export function inboundRoutes(app: FastifyInstance, deps: HttpDeps): void {
         const parsed = inboundBody.safeParse(json);
         if (!parsed.success) {
           throw new AppError('invalid_input', 'the message does not match the schema', {
-            details: parsed.error.issues.map((i) => ({
-              path: ['body', ...i.path].join('.'),
-              message: i.message,
-            })),
+            details: issueDetails(parsed.error.issues, 'body'),
           });
         }
         const m = parsed.data;
