@@ -358,6 +358,15 @@ describe.skipIf(!chromiumPath)(`the agents' inbox in Chromium${noChromium}`, () 
       await mate.page
         .getByRole('button', { name: 'Join this chat' })
         .waitFor({ state: 'detached' });
+      // Listed among the participants, as the API lists them.
+      await until(
+        async () =>
+          (await mate.page.locator('[data-field="participants"]').textContent()) === 'you',
+      );
+      const joined = await call('GET', `/v1/workspaces/${ws}/chats/${chats.team}`, {
+        token: owner,
+      });
+      expect(joined.body.chat.participants).toEqual([people.teammate.id]);
       // And assigns it to themselves.
       await mate.page.getByLabel('Assign to').selectOption(`user:${people.teammate.id}`);
       await mate.page.getByRole('button', { name: 'Assign', exact: true }).click();

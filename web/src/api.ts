@@ -36,6 +36,8 @@ export interface Chat {
   assignee: { type: 'user' | 'team'; id: string } | null;
   lastMessageAt: string;
   lastMessagePreview: string;
+  /** Who joined the chat beside its assignee (user ids): in a single chat's answer only. */
+  participants?: string[];
 }
 
 export interface Message {

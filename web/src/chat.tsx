@@ -37,7 +37,6 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
   const [gone, setGone] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [may, setMay] = useState({ reply: denied, assign: denied, join: denied, rate: denied });
-  const [joined, setJoined] = useState(false);
 
   const notFound = (e: unknown) => e instanceof ApiError && e.status === 404;
   // Opening a chat moves focus to it (at phone width the list it came from is hidden).
@@ -86,10 +85,12 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
     () =>
       subscribe((event) => {
         if (event.chatId !== chatId) return;
-        setChat(event.chat);
+        // Events carry the chat as the list shows it: who joined comes from the chat's own read.
+        setChat((shown) => ({ ...event.chat, participants: shown?.participants }));
+        if (event.type === 'chat.participant_added') void reload();
         if (event.message) setMessages((shown) => merge(shown, [event.message as Message]));
       }),
-    [subscribe, chatId],
+    [subscribe, chatId, reload],
   );
   useEffect(() => {
     const every = setInterval(() => void reload(), 5000);
@@ -123,6 +124,7 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
       </section>
     );
 
+  const joined = chat.participants?.includes(session.userId) ?? false;
   const assignedToMe = chat.assignee?.type === 'user' && chat.assignee.id === session.userId;
   return (
     <section id="chat" class="chat-pane" aria-labelledby="chat-title">
@@ -140,10 +142,18 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
           <dd data-field="email">{chat.contact.email ?? '—'}</dd>
           <dt>Assignee</dt>
           <dd data-field="assignee">{assigneeName(ctx, chat.assignee)}</dd>
-          {joined ? (
+          {chat.participants?.length ? (
             <>
               <dt>Participants</dt>
-              <dd>you</dd>
+              <dd data-field="participants">
+                {chat.participants
+                  .map((id) =>
+                    id === session.userId
+                      ? 'you'
+                      : (ctx.members.find((m) => m.user.id === id)?.user.name ?? 'a former member'),
+                  )
+                  .join(', ')}
+              </dd>
             </>
           ) : null}
         </dl>
@@ -155,7 +165,7 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
               onClick={() =>
                 void api
                   .join(chatId, session.userId)
-                  .then(() => setJoined(true))
+                  .then(() => reload())
                   .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
               }
             >

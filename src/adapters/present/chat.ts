@@ -29,7 +29,11 @@ export const routingSchema = z.object({
 });
 export type RoutingJson = z.infer<typeof routingSchema>;
 
-export const chatDetailSchema = chatSchema.extend({ routing: routingSchema.nullable() });
+export const chatDetailSchema = chatSchema.extend({
+  routing: routingSchema.nullable(),
+  /** The members who joined the chat beside its assignee (user ids). */
+  participants: z.array(z.string()),
+});
 
 /** The chat's JSON before redaction; only presenters call it (they redact what they return). */
 export function chatJson(c: ChatSummary): ChatJson {
@@ -78,11 +82,16 @@ export function presentChatDetail(
   principal: Principal,
   chat: ChatSummary,
   routing: unknown,
+  participantIds: readonly string[],
 ): z.infer<typeof chatDetailSchema> {
   const parsed = routingSchema.safeParse(routing);
   return redact(
     principal,
-    { ...chatJson(chat), routing: parsed.success ? parsed.data : null },
+    {
+      ...chatJson(chat),
+      routing: parsed.success ? parsed.data : null,
+      participants: [...participantIds],
+    },
     contactIdentifiers(chat.contact),
   );
 }

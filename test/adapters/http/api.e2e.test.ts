@@ -160,6 +160,10 @@ describe('the REST API over a real socket', () => {
       { token: as('owner'), body: { userId: userId.agent2 } },
     );
     expect(join.status).toBe(201);
+    const joined = await call('GET', `/v1/workspaces/${ws}/chats/${chat.hqParticipant}`, {
+      token: as('agent2'),
+    });
+    expect(joined.body.chat.participants).toEqual([userId.agent2]);
   }, 120_000);
 
   afterAll(async () => {

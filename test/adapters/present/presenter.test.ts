@@ -90,7 +90,7 @@ describe('the presenter (adapters/present)', () => {
     expect(shown.contact.email).toBe('d•••@•••.com');
     expect(shown.externalId).toMatch(/@c\.us$/);
     expect(leaks(presentChatPage(masked, { items: [chat], nextCursor: null }))).toBe(false);
-    expect(leaks(presentChatDetail(masked, chat, null))).toBe(false);
+    expect(leaks(presentChatDetail(masked, chat, null, []))).toBe(false);
   });
 
   it('masks the chat’s contact in message texts, by the identifiers the chat gives', () => {
@@ -110,7 +110,7 @@ describe('the presenter (adapters/present)', () => {
   });
 
   it('a stored routing explanation of another shape is null', () => {
-    expect(presentChatDetail(plain, chat, { nonsense: true }).routing).toBeNull();
+    expect(presentChatDetail(plain, chat, { nonsense: true }, []).routing).toBeNull();
     const routing = {
       at: '2026-12-03T10:00:00.000Z',
       rule: null,
@@ -118,7 +118,9 @@ describe('the presenter (adapters/present)', () => {
       strategy: null,
       reasons: ['no rule matched'],
     };
-    expect(presentChatDetail(plain, chat, routing).routing).toEqual(routing);
+    const detail = presentChatDetail(plain, chat, routing, ['usr_2']);
+    expect(detail.routing).toEqual(routing);
+    expect(detail.participants).toEqual(['usr_2']);
   });
 
   it('an event carries the same chat and message the REST replies show, for each user', () => {

@@ -110,7 +110,8 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/v1/workspaces/:ws/chats/:chatId',
     {
       schema: {
-        summary: 'One chat, with why it was routed where it was (`routing`, null if never routed)',
+        summary:
+          'One chat, with why it was routed where it was (`routing`, null if never routed) and who joined it (`participants`)',
         params: chatParams,
         response: {
           200: z.object({ chat: chatDetailSchema }),
@@ -120,12 +121,12 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
     async (request) => {
       const ctx = await requireMember(deps, request, request.params.ws);
       const { ws, chatId } = request.params;
-      await visibleChat(deps, ctx, chatId);
+      const facts = await visibleChat(deps, ctx, chatId);
       const [item, routing] = await Promise.all([
         chatItem(deps.db, ws, chatId),
         chatRouting(deps.db, ws, chatId),
       ]);
-      return { chat: presentChatDetail(ctx.principal, item, routing) };
+      return { chat: presentChatDetail(ctx.principal, item, routing, facts.participantIds) };
     },
   );
 
