@@ -490,8 +490,10 @@ describe('WhatsApp accounts: disable and reconnect through the API', () => {
     const running = () => api.whatsapp?.isRunning(id) ?? false;
 
     (await node.current(id)).emit('ready');
-    await expect.poll(status).toBe('connected');
-    await expect.poll(running).toBe(true);
+    await expect.poll(status, { timeout: 10_000 }).toBe('connected');
+    // The account is held once the node's reconcile pass has taken its lease (it failed CI
+    // once under load with the default 1 s).
+    await expect.poll(running, { timeout: 10_000 }).toBe(true);
 
     // An Agent may neither stop nor restart an account HQ owns.
     expect((await call('POST', `${base}/disable`, { token: agent })).status).toBe(404);
