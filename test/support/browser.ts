@@ -59,3 +59,24 @@ export async function signIn(page: Page, who: { token: string }, role?: string):
   await page.locator('#chat-list').waitFor();
   if (role) await page.locator(`header[data-role="${role}"]`).waitFor();
 }
+
+/**
+ * `openPage` on the page's address, ready to sign in; a control that never shows fails its
+ * step after 8 s, not the whole test after 30.
+ */
+export async function openSignIn(
+  browser: Browser,
+  base: string,
+  consoleErrors: string[],
+  size: 'desktop' | 'phone' | { width: number; height: number } = 'desktop',
+): Promise<{ context: BrowserContext; page: Page }> {
+  const opened = await openPage(browser, base, consoleErrors, size);
+  opened.page.setDefaultTimeout(8_000);
+  await opened.page.goto(base);
+  return opened;
+}
+
+/** What a page's console said that it never should: CSP violations and script errors (a refused
+ * request is logged by Chromium as a failed load, which a test may cause on purpose). */
+export const unexpectedConsoleErrors = (consoleErrors: readonly string[]) =>
+  consoleErrors.filter((e) => !e.startsWith('Failed to load resource'));

@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +9,14 @@ import {
   startApi,
   type RunningApi,
 } from '../support/api.js';
-import { chromiumPath, launchChromium, noChromium, openPage, signIn } from '../support/browser.js';
+import {
+  chromiumPath,
+  launchChromium,
+  noChromium,
+  openSignIn,
+  signIn,
+  unexpectedConsoleErrors,
+} from '../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -68,7 +75,7 @@ describe.skipIf(!chromiumPath)(
     });
 
     afterAll(async () => {
-      expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+      expect(unexpectedConsoleErrors(consoleErrors)).toEqual([]);
       await browser?.close();
       await api?.close();
       await t?.drop();
@@ -84,9 +91,7 @@ describe.skipIf(!chromiumPath)(
 
     for (const size of ['desktop', 'phone'] as const) {
       it(`every view passes at ${size} size: sign-in, inbox, a chat with its access panel, members, teams, channels, routing`, async () => {
-        const { context, page } = await openPage(browser, api.base, consoleErrors, size);
-        page.setDefaultTimeout(8_000);
-        await page.goto(api.base);
+        const { context, page } = await openSignIn(browser, api.base, consoleErrors, size);
         await page.getByLabel('API token').waitFor();
         // The audit sees what it should: an image without a text alternative is reported.
         await page.evaluate(

@@ -16,7 +16,8 @@ import {
   chromiumPath,
   launchChromium,
   noChromium,
-  openPage as openBrowserPage,
+  openSignIn,
+  unexpectedConsoleErrors,
   signIn,
 } from '../support/browser.js';
 
@@ -82,22 +83,15 @@ describe.skipIf(!chromiumPath)(`the members view in Chromium${noChromium}`, () =
   });
 
   afterAll(async () => {
-    // Refused requests are logged by Chromium as failed loads; CSP violations and script
-    // errors never should be.
-    expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+    expect(unexpectedConsoleErrors(consoleErrors)).toEqual([]);
     await browser?.close();
     await api?.close();
     await t?.drop();
   });
 
   /** A fresh browser profile (its own session storage) at desktop or phone size. */
-  async function openPage(size: 'desktop' | 'phone' = 'desktop') {
-    const { context, page } = await openBrowserPage(browser, api.base, consoleErrors, size);
-    // A control that never shows fails its step, not the whole test's 30 s.
-    page.setDefaultTimeout(8_000);
-    await page.goto(api.base);
-    return { context, page };
-  }
+  const openPage = (size: 'desktop' | 'phone' = 'desktop') =>
+    openSignIn(browser, api.base, consoleErrors, size);
 
   const membersLink = (page: Page) =>
     page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Members' });

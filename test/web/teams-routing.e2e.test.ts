@@ -16,7 +16,8 @@ import {
   chromiumPath,
   launchChromium,
   noChromium,
-  openPage as openBrowserPage,
+  openSignIn,
+  unexpectedConsoleErrors,
   signIn,
 } from '../support/browser.js';
 
@@ -112,20 +113,15 @@ describe.skipIf(!chromiumPath)(`the teams and routing views in Chromium${noChrom
   });
 
   afterAll(async () => {
-    // Refused requests are logged by Chromium as failed loads; CSP violations and script
-    // errors never should be.
-    expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+    expect(unexpectedConsoleErrors(consoleErrors)).toEqual([]);
     await browser?.close();
     await api?.close();
     await t?.drop();
   });
 
-  async function openPage(size: 'desktop' | 'phone' = 'desktop') {
-    const { context, page } = await openBrowserPage(browser, api.base, consoleErrors, size);
-    page.setDefaultTimeout(8_000);
-    await page.goto(api.base);
-    return { context, page };
-  }
+  /** A fresh browser profile (its own session storage) at desktop or phone size. */
+  const openPage = (size: 'desktop' | 'phone' = 'desktop') =>
+    openSignIn(browser, api.base, consoleErrors, size);
 
   const viewLink = (page: Page, name: string) =>
     page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name, exact: true });
