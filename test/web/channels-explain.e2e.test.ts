@@ -41,11 +41,16 @@ type ListedChannel = {
   status: string;
 };
 
-/** The server's WhatsApp clients: the fakes it created, per account (newest last). */
+/**
+ * The server's WhatsApp clients: the fakes it created, per account (newest last). While
+ * `failing.with` is set, every new client fails to start with it.
+ */
 function fakeClients() {
   const made = new Map<string, FakeClient[]>();
+  const failing: { with?: Error } = {};
   const createClient: WhatsappClientFactory = ({ channelId }) => {
     const fake = new FakeClient();
+    fake.initializeError = failing.with;
     made.set(channelId, [...(made.get(channelId) ?? []), fake]);
     return fake;
   };
@@ -57,7 +62,7 @@ function fakeClients() {
     });
     return made.get(channelId)?.[n - 1] as FakeClient;
   };
-  return { createClient, nth, count };
+  return { createClient, nth, count, failing };
 }
 
 /** A QR code as WhatsApp Web sends them: a long reference, keys, and a counter. */
@@ -431,6 +436,48 @@ describe.skipIf(!chromiumPath)(
         const webhook = page.locator(`li[data-channel-id="${hq.id}"]`);
         expect(await webhook.getByRole('button').count()).toBe(0);
         await rowsMatchApi(page, admin.token);
+      });
+
+      it('an account whose client cannot start says why, as GET …/qr does, and that Reconnect tries again', async () => {
+        const reason = 'net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/';
+        fakes.failing.with = new Error(reason);
+        try {
+          const form = page.locator('#connect-form');
+          await form.getByLabel(/^WhatsApp/).check();
+          await form.getByLabel('Channel name').fill('Offline phone');
+          await form.getByLabel('Owner').selectOption('workspace');
+          await form.getByRole('button', { name: 'Connect WhatsApp account' }).click();
+          const made = await vi.waitFor(
+            async () => {
+              const found = (await listed(admin.token)).find((c) => c.name === 'Offline phone');
+              expect(found).toBeDefined();
+              return found as ListedChannel;
+            },
+            { timeout: 5_000 },
+          );
+          const detail = `failed to start: ${reason}`;
+          await until(
+            async () =>
+              JSON.stringify(
+                (
+                  await call('GET', `/v1/workspaces/${ws}/channels/${made.id}/qr`, {
+                    token: admin.token,
+                  })
+                ).body,
+              ) === JSON.stringify({ status: 'disconnected', detail }),
+          );
+          const panel = page.locator(`[data-qr-channel="${made.id}"]`);
+          await panel.getByText(`“Offline phone”: Disconnected: ${detail}`).waitFor();
+          await panel.getByText('Reconnect Offline phone tries again.').waitFor();
+          const row = page.locator(`li[data-channel-id="${made.id}"]`);
+          await row.locator('[data-field="status"][data-status="disconnected"]').waitFor();
+          await row.locator('[data-field="status-detail"]', { hasText: detail }).waitFor();
+          await row.getByRole('button', { name: 'Reconnect Offline phone' }).waitFor();
+          await panel.scrollIntoViewIfNeeded();
+          await page.screenshot({ path: path.join(artifacts, 'channels-whatsapp-down.png') });
+        } finally {
+          fakes.failing.with = undefined;
+        }
       });
     });
 

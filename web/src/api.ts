@@ -276,7 +276,10 @@ export function workspaceApi(session: Session) {
         channel,
       ),
     channelQr: (id: string) =>
-      call<{ status: string; qr?: string }>('GET', `/channels/${encodeURIComponent(id)}/qr`),
+      call<{ status: string; qr?: string; detail?: string }>(
+        'GET',
+        `/channels/${encodeURIComponent(id)}/qr`,
+      ),
     setChannelState: (id: string, action: 'disable' | 'reconnect') =>
       call<{ channel: Channel }>('POST', `/channels/${encodeURIComponent(id)}/${action}`),
     /** Who may view (or reply to) a chat: PRODUCT.md §3.7. */

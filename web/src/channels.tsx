@@ -27,6 +27,21 @@ const STATUS: Record<string, string> = {
 };
 const statusLabel = (s: string) => STATUS[s] ?? s;
 
+/** What the stream or `GET …/qr` said of a WhatsApp account. */
+type Live = { status: string; qr?: string; detail?: string };
+
+/** The status, with why when the server said (`Disconnected: failed to start: …`). */
+const statusWithReason = (s: Live) =>
+  s.detail ? `${statusLabel(s.status)}: ${s.detail}` : statusLabel(s.status);
+
+/** What to do about an account that is down (its Reconnect button tries again). */
+function downHint(status: string, name: string): string | null {
+  if (status === 'disconnected') return `Reconnect ${name} tries again.`;
+  if (status === 'logged_out')
+    return `Reconnect ${name} to link it again: a new QR code is shown to scan.`;
+  return null;
+}
+
 /** A refusal as the server words it (with the details of an `invalid_input`). */
 function worded(e: unknown): string {
   if (e instanceof ApiError && e.details.length)
@@ -108,7 +123,7 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
   const [channels, setChannels] = useState<Channel[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   /** The latest QR code (and status) of each WhatsApp account, as the stream or a poll said. */
-  const [qrs, setQrs] = useState<Record<string, { status: string; qr?: string }>>({});
+  const [qrs, setQrs] = useState<Record<string, Live>>({});
   /** The WhatsApp accounts whose linking is followed here (connected or reconnected here). */
   const [linking, setLinking] = useState<string[]>([]);
   /** A new webhook channel's inbound URL and secret: shown once, never stored. */
@@ -131,7 +146,10 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
   seen.current = new Set((channels ?? []).map((c) => c.id));
   const onStatus = useCallback(
     (e: ChannelStatusEvent) => {
-      setQrs((q) => ({ ...q, [e.channelId]: { status: e.status, qr: e.qr } }));
+      setQrs((q) => ({
+        ...q,
+        [e.channelId]: { status: e.status, qr: e.qr, detail: e.detail },
+      }));
       if (seen.current.has(e.channelId))
         setChannels((cs) =>
           (cs ?? []).map((c) => (c.id === e.channelId ? { ...c, status: e.status } : c)),
@@ -193,6 +211,7 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
               key={c.id}
               ctx={ctx}
               channel={c}
+              live={qrs[c.id]}
               onChanged={(changed) => {
                 setChannels((cs) => (cs ?? []).map((x) => (x.id === changed.id ? changed : x)));
                 if (changed.status === 'qr_pending') follow(changed.id);
@@ -210,6 +229,8 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
 function ChannelRow(props: {
   ctx: WorkspaceContext;
   channel: Channel;
+  /** The stream's latest word on the account (those who may connect it). */
+  live: Live | undefined;
   onChanged: (c: Channel) => void;
   onShowQr: () => void;
 }) {
@@ -220,6 +241,23 @@ function ChannelRow(props: {
   // Disabling needs channel.edit over the account, reconnecting channel.connect (the server's rules).
   const mayEdit = whatsapp && reaches(ctx, ctx.permissions['channel.edit'], c.owner);
   const mayConnect = whatsapp && reaches(ctx, ctx.permissions['channel.connect'], c.owner);
+  // Why a WhatsApp account is down: GET …/qr (the list does not say), then the stream.
+  const down = c.status === 'disconnected' || c.status === 'logged_out';
+  const [asked, setAsked] = useState<Live | null>(null);
+  useEffect(() => {
+    setAsked(null);
+    if (!mayConnect || !down) return;
+    let current = true;
+    ctx.api.channelQr(c.id).then(
+      (r) => current && setAsked(r),
+      () => undefined, // the status alone is still shown
+    );
+    return () => {
+      current = false;
+    };
+  }, [ctx.api, c.id, c.status, mayConnect, down]);
+  const said = [props.live, asked].find((s) => s?.status === c.status);
+  const reason = down && mayConnect ? said?.detail : undefined;
   const act = async (action: 'disable' | 'reconnect') => {
     setBusy(true);
     try {
@@ -245,7 +283,14 @@ function ChannelRow(props: {
           <dd data-field="status" data-status={c.status} class={`channel-status ${c.status}`}>
             {statusLabel(c.status)}
           </dd>
+          {reason ? (
+            <>
+              <dt>Reason</dt>
+              <dd data-field="status-detail">{reason}</dd>
+            </>
+          ) : null}
         </dl>
+        {down && mayConnect ? <p class="hint">{downHint(c.status, c.name)}</p> : null}
       </div>
       {mayEdit || mayConnect ? (
         <div class="member-actions">
@@ -461,12 +506,12 @@ const POLL_MS = 2000;
 function QrPanel(props: {
   ctx: WorkspaceContext;
   channel: Channel;
-  live: { status: string; qr?: string } | undefined;
+  live: Live | undefined;
   onClose: () => void;
 }) {
   const { ctx, channel, live } = props;
   /** The latest word on the account, from the stream or a poll, whichever came last. */
-  const [state, setState] = useState<{ status: string; qr?: string }>({ status: channel.status });
+  const [state, setState] = useState<Live>({ status: channel.status });
   const [error, setError] = useState<string | null>(null);
   const [image, setImage] = useState<string | null>(null);
   // Opened by connecting or reconnecting: the keyboard (and the screen) lands on it.
@@ -556,9 +601,15 @@ function QrPanel(props: {
           )}
         </>
       ) : (
-        <p role="status">
-          “{channel.name}”: {statusLabel(status)}.
-        </p>
+        <>
+          <p role="status" data-field="status-reason">
+            “{channel.name}”: {statusWithReason(state)}
+            {state.detail ? '' : '.'}
+          </p>
+          {downHint(status, channel.name) ? (
+            <p class="hint">{downHint(status, channel.name)}</p>
+          ) : null}
+        </>
       )}
       {error ? <p role="alert">{error}</p> : null}
       <button type="button" class="secondary" onClick={props.onClose}>

@@ -18,13 +18,14 @@ export interface ChatEvent {
 }
 
 /**
- * A channel account's status and, while it waits to be linked, the QR code to scan (sent
- * only to those who may connect that account).
+ * A channel account's status and, while it waits to be linked, the QR code to scan; why it is
+ * disconnected or logged out when known (sent only to those who may connect that account).
  */
 export interface ChannelStatusEvent {
   channelId: string;
   status: string;
   qr?: string;
+  detail?: string;
 }
 
 export interface StreamHandlers {

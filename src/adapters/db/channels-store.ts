@@ -45,6 +45,7 @@ const columns = [
   'type',
   'name',
   'status',
+  'status_detail',
   'settings',
   'owner_type',
   'owner_user_id',
@@ -61,6 +62,7 @@ const toRecord = (row: Row): ChannelRecord => ({
   type: row.type,
   name: row.name,
   status: row.status,
+  statusDetail: row.status_detail,
   settings: row.settings,
   qr: row.qr,
 });
@@ -115,7 +117,7 @@ function channelsTx(trx: Transaction<DB>): ChannelsTx {
     async setStatus(workspaceId, channelId, status, at) {
       const row = await trx
         .updateTable('channel_accounts')
-        .set({ status, qr: null, qr_updated_at: null, updated_at: at })
+        .set({ status, status_detail: null, qr: null, qr_updated_at: null, updated_at: at })
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', channelId)
         .returning(columns)

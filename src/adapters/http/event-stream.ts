@@ -132,7 +132,15 @@ export class EventStreamHub implements LiveEvents {
   ): Promise<void> {
     const row = await this.db
       .selectFrom('channel_accounts')
-      .select(['id', 'owner_type', 'owner_user_id', 'owner_team_id', 'status', 'qr'])
+      .select([
+        'id',
+        'owner_type',
+        'owner_user_id',
+        'owner_team_id',
+        'status',
+        'status_detail',
+        'qr',
+      ])
       .where('workspace_id', '=', event.workspaceId)
       .where('id', '=', event.channelId)
       .executeTakeFirst();
@@ -143,6 +151,7 @@ export class EventStreamHub implements LiveEvents {
       channelId: row.id,
       status: row.status,
       ...(row.status === 'qr_pending' && row.qr ? { qr: row.qr } : {}),
+      ...(row.status_detail === null ? {} : { detail: row.status_detail }),
     });
     for (const c of connections) {
       if (!checkChannel(c.principal, 'channel.connect', channel).allowed) continue;

@@ -2,7 +2,13 @@ import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
 import type { InboundMessage } from '../../core/chats/inbound-message.js';
 import type { OutboundStatus } from './acks.js';
-import { knownContactName, readSettings, writeQr, writeStatus } from './account-store.js';
+import {
+  clearStatusDetail,
+  knownContactName,
+  readSettings,
+  writeQr,
+  writeStatus,
+} from './account-store.js';
 import { applyAck, recordEdit, recordRevoke } from './message-updates.js';
 import type { AccountRef, WhatsappInbound } from './to-inbound.js';
 import {
@@ -102,14 +108,27 @@ export class AccountRuntime implements RunningAccount {
     return this.channel.status;
   }
 
-  /** Starts the client; if it cannot start (no browser…), the account shows `disconnected`. */
+  /**
+   * Starts the client; if it cannot start (no browser, no network…), the account shows
+   * `disconnected` with why (`failed to start: <reason>`). Once started, an earlier reason is
+   * forgotten: the client runs again (it says itself when it waits for a QR code or is ready).
+   */
   async start(): Promise<void> {
     try {
       await this.channel.start();
     } catch (error) {
       // The reason is logged by whoever started it (accounts.ts), once per new reason.
-      await this.setStatus('disconnected', 'failed to start').catch(() => undefined);
+      await this.setStatus('disconnected', `failed to start: ${startFailure(error)}`).catch(
+        () => undefined,
+      );
       throw error;
+    }
+    if (this.lost.aborted) return;
+    try {
+      if (await clearStatusDetail(this.deps.db, this.channelId)) await this.announce();
+    } catch (error) {
+      // The client runs; a stale reason shows until its next status.
+      this.deps.log.warn({ channelId: this.channelId, err: error }, 'WhatsApp status not written');
     }
   }
 
@@ -143,7 +162,8 @@ export class AccountRuntime implements RunningAccount {
       `WhatsApp account ${this.channelId}: ${status}`,
     );
     try {
-      if (await writeStatus(this.deps.db, this.channelId, status)) await this.announce();
+      if (await writeStatus(this.deps.db, this.channelId, status, { detail }))
+        await this.announce();
     } finally {
       // Even if the write failed: a logged-out client never comes back by itself.
       if (status === 'logged_out') this.onLoggedOut();
@@ -196,3 +216,21 @@ export class AccountRuntime implements RunningAccount {
 }
 
 const running: readonly WhatsappStatus[] = ['qr_pending', 'connected'];
+
+/**
+ * Why a client did not start, for those who may connect the account: the innermost cause's
+ * message (WhatsappChannel wraps it in "The WhatsApp client did not start."), e.g.
+ * `net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/`. Only its first line (a browser
+ * that fails to launch appends its output, with its profile's folder), and file paths left
+ * out (the folders under the data path, sessions among them, are the operator's business).
+ */
+export function startFailure(error: unknown): string {
+  let reason: unknown = error;
+  for (let depth = 0; depth < 5 && reason instanceof Error && reason.cause !== undefined; depth++)
+    reason = reason.cause;
+  const message = reason instanceof Error ? reason.message : String(reason);
+  const line = message.split(/\r?\n/, 1)[0]?.trim() ?? '';
+  // An absolute path (not a URL's: that follows its host, not a blank or a quote).
+  const text = line.replace(/(^|[\s'"`(=])(?:[A-Za-z]:)?[\\/](?![\\/])[^\s'"`),]*/g, '$1…');
+  return text || 'unknown reason';
+}

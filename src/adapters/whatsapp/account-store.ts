@@ -8,8 +8,9 @@ import type { WhatsappStatus } from './whatsapp-channel.js';
 
 /**
  * What the WhatsApp accounts keep in `channel_accounts`: which accounts should run, their
- * status and latest QR code (read by every API process), and their settings. Status and QR
- * are written by the node holding the account's lease only (accounts.ts checks that).
+ * status and why (`status_detail`) and latest QR code (read by every API process), and their
+ * settings. Status and QR are written by the node holding the account's lease only
+ * (accounts.ts checks that).
  */
 
 /** Statuses an account does not run in: it waits for a person (a new link, an admin). */
@@ -63,20 +64,29 @@ export async function isAccountStopped(db: Database, channelId: string): Promise
   return !row || (stoppedStatuses as readonly string[]).includes(row.status);
 }
 
+/** Longest `status_detail` stored (the column's CHECK). */
+export const MAX_STATUS_DETAIL = 500;
+
+/** Statuses that need no explanation: their detail is always null. */
+const unexplained: readonly WhatsappStatus[] = ['connected', 'qr_pending'];
+
 /**
- * Sets the status (a disabled account stays disabled); any status but `qr_pending` clears the
- * QR code. True when something changed.
+ * Sets the status (a disabled account stays disabled) and why (`detail`, trimmed to 500
+ * characters; null for `connected` and `qr_pending`, and when not given); any status but
+ * `qr_pending` clears the QR code. True when something changed, the detail alone included.
  */
 export async function writeStatus(
   db: Database,
   channelId: string,
   status: WhatsappStatus,
-  options: { onlyFrom?: readonly WhatsappStatus[] } = {},
+  options: { detail?: string | null; onlyFrom?: readonly WhatsappStatus[] } = {},
 ): Promise<boolean> {
+  const detail = unexplained.includes(status) ? null : statusDetail(options.detail);
   let query = db
     .updateTable('channel_accounts')
     .set({
       status,
+      status_detail: detail,
       updated_at: sql`now()`,
       ...(status === 'qr_pending' ? {} : { qr: null, qr_updated_at: null }),
     })
@@ -84,20 +94,52 @@ export async function writeStatus(
     .where('type', '=', 'whatsapp')
     .where('status', '<>', 'disabled')
     .where((eb) =>
-      status === 'qr_pending'
-        ? eb('status', '<>', status)
-        : eb.or([eb('status', '<>', status), eb('qr', 'is not', null)]),
+      eb.or([
+        eb('status', '<>', status),
+        sql<boolean>`status_detail IS DISTINCT FROM ${detail}::text`,
+        ...(status === 'qr_pending' ? [] : [eb('qr', 'is not', null)]),
+      ]),
     );
   if (options.onlyFrom) query = query.where('status', 'in', options.onlyFrom);
   const result = await query.executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
-/** Keeps the latest QR code (status `qr_pending`). True when stored. */
+/**
+ * Forgets why a `disconnected` account was down (its client has just started again). True
+ * when there was a reason to forget.
+ */
+export async function clearStatusDetail(db: Database, channelId: string): Promise<boolean> {
+  const result = await db
+    .updateTable('channel_accounts')
+    .set({ status_detail: null, updated_at: sql`now()` })
+    .where('id', '=', channelId)
+    .where('type', '=', 'whatsapp')
+    .where('status', '=', 'disconnected')
+    .where('status_detail', 'is not', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** A detail as stored: trimmed, at most 500 characters (not UTF-16 units), null when empty. */
+export function statusDetail(detail: string | null | undefined): string | null {
+  const trimmed = detail?.trim();
+  if (!trimmed) return null;
+  const chars = Array.from(trimmed);
+  return chars.length <= MAX_STATUS_DETAIL ? trimmed : chars.slice(0, MAX_STATUS_DETAIL).join('');
+}
+
+/** Keeps the latest QR code (status `qr_pending`, no detail). True when stored. */
 export async function writeQr(db: Database, channelId: string, qr: string): Promise<boolean> {
   const result = await db
     .updateTable('channel_accounts')
-    .set({ qr, qr_updated_at: sql`now()`, status: 'qr_pending', updated_at: sql`now()` })
+    .set({
+      qr,
+      qr_updated_at: sql`now()`,
+      status: 'qr_pending',
+      status_detail: null,
+      updated_at: sql`now()`,
+    })
     .where('id', '=', channelId)
     .where('type', '=', 'whatsapp')
     .where('status', 'not in', stoppedStatuses)

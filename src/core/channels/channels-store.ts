@@ -25,6 +25,12 @@ export interface ChannelRecord extends ChannelFacts {
   type: ChannelType;
   name: string;
   status: ChannelStatus;
+  /**
+   * WhatsApp: why it is `disconnected` or `logged_out`, as the node running it said (e.g.
+   * `failed to start: net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/`); null when
+   * connected, waiting for its QR code or disabled, and when nothing was said.
+   */
+  statusDetail: string | null;
   /** Per-type settings (WhatsApp: group chats on/off, excluded contacts, and other keys). */
   settings: Record<string, unknown>;
   /** WhatsApp: the latest QR code to scan while `qr_pending`. */
@@ -68,7 +74,10 @@ export interface ChannelsTx {
     settings: Record<string, unknown>,
     at: Date,
   ): Promise<ChannelRecord>;
-  /** Sets the status and forgets any QR code (a new one comes once the account runs again). */
+  /**
+   * Sets the status and forgets any QR code (a new one comes once the account runs again) and
+   * the reason of an earlier status.
+   */
   setStatus(
     workspaceId: string,
     channelId: string,

@@ -442,6 +442,16 @@ describe('WhatsApp accounts without a browser', () => {
         .toBe('disconnected');
       await new Promise((resolve) => setTimeout(resolve, 300)); // several more tries
       expect(warnings.filter((w) => w.includes('no Chromium'))).toHaveLength(1);
+      // Why, for those who may connect it: the reason's words, not the operator's paths.
+      expect(
+        (
+          await t.db
+            .selectFrom('channel_accounts')
+            .select('status_detail')
+            .where('id', '=', 'ch_nb')
+            .executeTakeFirstOrThrow()
+        ).status_detail,
+      ).toBe('failed to start: no Chromium: … does not exist and CHROMIUM_PATH is not set');
     } finally {
       await accounts.close();
       await leases.close();
@@ -534,5 +544,108 @@ describe('WhatsApp accounts: disable and reconnect through the API', () => {
       .execute();
     expect(sessions).toEqual([]);
     await expect.poll(running, { timeout: 10_000 }).toBe(true);
+  });
+});
+
+describe('WhatsApp accounts: why an account is down', () => {
+  let t: TestDatabase;
+  let api: RunningApi;
+  const node = fakeClients();
+  /** Accounts whose clients cannot start, and why (as puppeteer words a page that fails). */
+  const failing = new Map<string, Error>();
+  const createClient: WhatsappClientFactory = (account) => {
+    const fake = node.createClient(account) as FakeClient;
+    fake.initializeError = failing.get(account.channelId);
+    return fake;
+  };
+  afterAll(async () => {
+    await api?.close();
+    await t?.drop();
+  });
+
+  it('a client that cannot start: GET …/qr and the stream say why (once); reconnecting clears it, a disconnect says its reason', async () => {
+    t = await createTestDatabase();
+    api = await startApi(t, { whatsapp: { createClient } });
+    const call = client(api.base);
+    const org = await call('POST', '/v1/organizations', {
+      token: api.platformToken,
+      body: { name: 'R', workspace: { name: 'W' }, owner: { email: 'o@r.test', name: 'O' } },
+    });
+    const ws = org.body.workspace.id as string;
+    const owner = org.body.token as string;
+    const stream = await openStream(api.base, `/v1/workspaces/${ws}/events`, owner);
+    await expect.poll(() => stream.events.some((e) => e.event === 'ready')).toBe(true);
+
+    const id = 'ch_down';
+    failing.set(
+      id,
+      // A second line (a browser's output, a session folder) is not shown.
+      new Error(
+        'net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/\n' +
+          'profile: /var/lib/switchboard/whatsapp/RemoteAuth-ch_down',
+      ),
+    );
+    await sql`insert into channel_accounts (id, workspace_id, type, name, owner_type, status) values (${id}, ${ws}, 'whatsapp', 'Front desk', 'workspace', 'qr_pending')`.execute(
+      t.db,
+    );
+    api.whatsapp?.accountChanged(id);
+    const base = `/v1/workspaces/${ws}/channels/${id}`;
+    const qr = async () => (await call('GET', `${base}/qr`, { token: owner })).body;
+    const detail = 'failed to start: net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/';
+    await expect.poll(qr, { timeout: 10_000 }).toEqual({ status: 'disconnected', detail });
+    const said = () =>
+      stream.events.filter((e) => e.event === 'channel.status' && e.data.channelId === id);
+    await expect
+      .poll(() => said().at(-1)?.data)
+      .toEqual({
+        type: 'channel.status',
+        channelId: id,
+        status: 'disconnected',
+        detail,
+      });
+    // Tried again and again (every 100 ms), failing the same way: nothing new to announce.
+    await vi.waitFor(() => expect(node.made.get(id)?.length).toBeGreaterThanOrEqual(3), {
+      timeout: 10_000,
+    });
+    expect(said()).toHaveLength(1);
+    // The channel's own JSON does not carry it.
+    expect((await call('GET', base, { token: owner })).body.channel).not.toHaveProperty('detail');
+
+    // It starts again: the reason is forgotten (the account waits for its client to speak).
+    failing.delete(id);
+    await vi.waitFor(
+      () => {
+        expect(node.latest(id)?.initializeError).toBeUndefined();
+        expect(api.whatsapp?.isRunning(id)).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
+    await expect.poll(qr).toEqual({ status: 'disconnected' });
+    const fake = node.latest(id) as FakeClient;
+    fake.emit('qr', '2@scan,1');
+    await expect.poll(qr).toEqual({ status: 'qr_pending', qr: '2@scan,1' });
+    fake.emit('ready');
+    await expect.poll(qr).toEqual({ status: 'connected' });
+
+    // A disconnect says WhatsApp's reason, on GET …/qr and the stream; reconnecting clears it.
+    fake.emit('disconnected', 'NAVIGATION');
+    await expect.poll(qr).toEqual({ status: 'disconnected', detail: 'NAVIGATION' });
+    await expect
+      .poll(() => said().at(-1)?.data)
+      .toEqual({
+        type: 'channel.status',
+        channelId: id,
+        status: 'disconnected',
+        detail: 'NAVIGATION',
+      });
+    const again = await call('POST', `${base}/reconnect`, { token: owner });
+    expect(again.status).toBe(200);
+    expect(again.body.channel.status).toBe('qr_pending');
+    expect(await qr()).toEqual({ status: 'qr_pending' });
+    fake.emit('qr', '2@again,1');
+    await expect.poll(qr).toEqual({ status: 'qr_pending', qr: '2@again,1' });
+    fake.emit('ready');
+    await expect.poll(qr).toEqual({ status: 'connected' });
+    stream.close();
   });
 });

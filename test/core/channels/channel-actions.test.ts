@@ -110,6 +110,7 @@ function world(options: { whatsapp?: boolean } = {}) {
     type,
     name: id,
     status,
+    statusDetail: status === 'logged_out' ? 'LOGOUT' : null,
     settings: type === 'whatsapp' ? { groups: false, excludedContacts: [], phone: '+49' } : {},
     qr: status === 'qr_pending' ? 'QR-CODE' : null,
   });
@@ -150,6 +151,7 @@ function world(options: { whatsapp?: boolean } = {}) {
             type: c.type,
             name: c.name,
             status: c.status,
+            statusDetail: null,
             settings: c.settings ?? {},
             qr: null,
           };
@@ -157,7 +159,7 @@ function world(options: { whatsapp?: boolean } = {}) {
           return Promise.resolve({ ...created });
         },
         setSettings: (_ws, id, settings) => update(id, { settings }),
-        setStatus: (_ws, id, status) => update(id, { status, qr: null }),
+        setStatus: (_ws, id, status) => update(id, { status, statusDetail: null, qr: null }),
         forgetSession: (_ws, id) => {
           draft.sessions = draft.sessions.filter((s) => s !== id);
           return Promise.resolve();
@@ -250,6 +252,17 @@ describe('the QR code', () => {
     expect(await viewChannelQr(w.deps, target(w, 'agent', 'wa-agent'))).toEqual({
       status: 'connected',
     });
+  });
+
+  it('says why the account is down, when the node running it said', async () => {
+    const w = world();
+    expect(await viewChannelQr(w.deps, target(w, 'admin', 'wa-sales'))).toEqual({
+      status: 'logged_out',
+      detail: 'LOGOUT',
+    });
+    // Reconnecting forgets the reason of the earlier status.
+    const channel = await reconnectChannel(w.deps, target(w, 'admin', 'wa-sales'));
+    expect(channel).toMatchObject({ status: 'qr_pending', statusDetail: null });
   });
 
   it('§3.4 noChannelConnection: the account is seen but its QR code refused; unseen is not found; a webhook channel has none', async () => {

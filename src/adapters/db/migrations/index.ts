@@ -16,6 +16,7 @@ import * as m0014 from './0014-integrations.js';
 import * as m0015 from './0015-crm.js';
 import * as m0016 from './0016-webhook-as-user.js';
 import * as m0017 from './0017-message-status-events.js';
+import * as m0018 from './0018-channel-status-detail.js';
 
 /**
  * Every migration, by name, in order. A static list (not a folder scan) so the
@@ -39,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '0015-crm': m0015,
   '0016-webhook-as-user': m0016,
   '0017-message-status-events': m0017,
+  '0018-channel-status-detail': m0018,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -21,6 +21,11 @@ export interface ChannelAccountsTable {
   /** Who connected it (audit); ownership may have moved since. */
   connected_by: string | null;
   status: ChannelStatus;
+  /**
+   * WhatsApp: why the account is `disconnected` or `logged_out` (at most 500 characters), e.g.
+   * `failed to start: net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/`; null otherwise.
+   */
+  status_detail: string | null;
   /** Secret that signs inbound webhooks and outbound replies (webhook channels). */
   secret: string | null;
   outbound_url: string | null;

@@ -23,9 +23,25 @@ export function whatsappRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/v1/workspaces/:ws/channels/:channelId/qr',
     {
       schema: {
-        summary: 'WhatsApp: the status, and the QR code to scan while the status is qr_pending',
+        summary:
+          'WhatsApp: the status, the QR code to scan while the status is qr_pending, and why ' +
+          'the account is disconnected or logged_out (detail) when known',
         params: channelParams,
-        response: { 200: z.object({ status: z.string(), qr: z.string().optional() }) },
+        response: {
+          200: z.object({
+            status: z.string(),
+            qr: z.string().optional(),
+            detail: z
+              .string()
+              .optional()
+              .describe(
+                'Why the account is disconnected or logged_out, e.g. "failed to start: ' +
+                  'net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com/" or a WhatsApp ' +
+                  'disconnect reason ("NAVIGATION", "LOGOUT"); at most 500 characters. ' +
+                  'Reconnecting tries again.',
+              ),
+          }),
+        },
       },
     },
     async (request) => {
