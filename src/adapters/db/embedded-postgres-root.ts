@@ -199,6 +199,17 @@ async function placeCluster(options: {
   options.log.info(
     `the user "postgres" cannot reach ${dataDir}: its PostgreSQL cluster lives in ${clusterDir} (${link} points there)`,
   );
+  // No symlink, yet a cluster of this path: it belonged to a data dir deleted since (a clone
+  // removed and made again), whose password went with it. Kept aside, never reused or removed.
+  if (existsSync(clusterDir)) {
+    const aside = `${clusterDir}.left-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(clusterDir, aside).catch(
+      cannotWrite(`the embedded PostgreSQL cluster ${clusterDir}`, systemDir),
+    );
+    options.log.warn(
+      `${clusterDir} belonged to an earlier ${dataDir} (deleted since): moved to ${aside}; a new cluster is made`,
+    );
+  }
   try {
     await mkdir(path.join(systemDir, 'clusters'), { recursive: true, mode: 0o755 });
     await chmod(systemDir, 0o755);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, lstat, mkdir, mkdtemp, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -93,6 +94,29 @@ describe.skipIf(!asRoot)('the embedded PostgreSQL as root, from a folder closed 
       expect((await query(db.url, 'select note from kept')).rows).toEqual([{ note: 'hello' }]);
     } finally {
       await db.stop();
+    }
+  });
+
+  it('a data dir deleted and made again at the same path gets a new cluster; the old one is kept aside', async () => {
+    const warnings: string[] = [];
+    const log = { ...quiet, warn: (message: string) => void warnings.push(message) };
+    const again = path.join(home, 'recloned', '.switchboard');
+    const first = await startEmbeddedPostgres({ dataDir: again, systemDir, binaries, log });
+    await query(first.url, 'create table kept (note text)');
+    await first.stop();
+    // The clone is removed (its password with it) and cloned again to the same folder.
+    await rm(path.join(home, 'recloned'), { recursive: true, force: true });
+    const second = await startEmbeddedPostgres({ dataDir: again, systemDir, binaries, log });
+    try {
+      expect(second.clusterDir).toBe(first.clusterDir);
+      expect((await query(second.url, "select to_regclass('kept') as t")).rows).toEqual([
+        { t: null },
+      ]);
+      const aside = /moved to (\S+);/.exec(warnings.join('\n'))?.[1] ?? '';
+      expect(aside.startsWith(`${first.clusterDir}.left-`)).toBe(true);
+      expect(existsSync(path.join(aside, 'PG_VERSION'))).toBe(true);
+    } finally {
+      await second.stop();
     }
   });
 
