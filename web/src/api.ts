@@ -131,6 +131,8 @@ export interface Channel {
   name: string;
   owner: { type: 'user' | 'team' | 'workspace'; id?: string | null };
   status: string;
+  /** What the server's policy lets this user do with the account. */
+  may: { edit: boolean; connect: boolean; use: boolean };
 }
 
 export interface Page<T> {

@@ -9,13 +9,12 @@ import './channels.css';
  * The channels view (issue 21): the channel accounts the user may see (GET …/channels) with
  * their type, owner and status; connecting a webhook channel (its inbound URL and secret shown
  * once) or a WhatsApp account (its QR code drawn as an image while it waits to be linked,
- * updating live); disabling and reconnecting WhatsApp accounts. Each control shows only where
- * the user's effective level (GET /v1/me) reaches the account's owner; the server still decides
- * every action, and its refusal is shown as it words it.
+ * updating live); disabling and reconnecting WhatsApp accounts. Each control on an account shows
+ * only where the server's answer says the user may use it (`may`, decided by its policy); the
+ * server still decides every action, and its refusal is shown as it words it.
  */
 
 type Owner = Channel['owner'];
-type Level = 'none' | 'assigned' | 'own' | 'team' | 'all';
 
 const STATUS: Record<string, string> = {
   active: 'Active',
@@ -61,26 +60,6 @@ function myTeamIds(ctx: WorkspaceContext): Set<string> {
       }
   }
   return mine;
-}
-
-/**
- * Whether `level` of a channel permission reaches an account owned by `owner` — the server's
- * own rule (core/access/scope.ts `channelInScope`), used only to leave out controls the user
- * could not use.
- */
-function reaches(ctx: WorkspaceContext, level: string | undefined, owner: Owner): boolean {
-  const l = (level ?? 'none') as Level;
-  if (l === 'none' || l === 'assigned') return false;
-  if (owner.type === 'user' && owner.id === ctx.session.userId) return true;
-  if (l === 'all') return true;
-  if (l !== 'team') return false;
-  const teams = myTeamIds(ctx);
-  if (owner.type === 'team') return !!owner.id && teams.has(owner.id);
-  if (owner.type === 'user')
-    return ctx.members.some(
-      (m) => m.user.id === owner.id && m.teamIds.some((teamId) => teams.has(teamId)),
-    );
-  return false;
 }
 
 export function ownerName(ctx: WorkspaceContext, owner: Owner): string {
@@ -239,8 +218,9 @@ function ChannelRow(props: {
   const [busy, setBusy] = useState(false);
   const whatsapp = c.type === 'whatsapp';
   // Disabling needs channel.edit over the account, reconnecting channel.connect (the server's rules).
-  const mayEdit = whatsapp && reaches(ctx, ctx.permissions['channel.edit'], c.owner);
-  const mayConnect = whatsapp && reaches(ctx, ctx.permissions['channel.connect'], c.owner);
+  // The server says what this user may do with the account (`may`, from its policy).
+  const mayEdit = whatsapp && c.may.edit;
+  const mayConnect = whatsapp && c.may.connect;
   // Why a WhatsApp account is down: GET …/qr (the list does not say), then the stream.
   const down = c.status === 'disconnected' || c.status === 'logged_out';
   const [asked, setAsked] = useState<Live | null>(null);

@@ -312,6 +312,27 @@ describe('the REST API over a real socket', () => {
       expect((await reply('teammate', 'agent2Own', { text: 'nope' })).status).toBe(404);
     });
 
+    it('each listed channel says what the caller may do with it, as the policy decides', async () => {
+      const mayOf = async (who: Key) => {
+        const res = await call('GET', `/v1/workspaces/${ws}/channels`, { token: as(who) });
+        expect(res.status).toBe(200);
+        const byId = new Map(
+          (res.body.items as Array<{ id: string; may: object }>).map((c) => [c.id, c.may]),
+        );
+        return (name: string) => byId.get(channel[name]?.id ?? '');
+      };
+      const owners = await mayOf('owner');
+      expect(owners('hq')).toEqual({ edit: true, connect: true, use: true });
+      expect(owners('agent')).toEqual({ edit: true, connect: true, use: true });
+      // An Agent: their own account only (channel.* "own"); HQ's is not listed at all.
+      const agents = await mayOf('agent');
+      expect(agents('agent')).toEqual({ edit: true, connect: true, use: true });
+      expect(agents('hq')).toBeUndefined();
+      // A Teammate sees and uses a same-team member's account, but edits only their own.
+      const mates = await mayOf('teammate');
+      expect(mates('agent')).toEqual({ edit: false, connect: false, use: true });
+    });
+
     it('refuses an empty or oversized reply with details', async () => {
       const res = await reply('agent', 'agentOwn', { text: '' });
       expect(res.status).toBe(422);

@@ -8,7 +8,6 @@ import { listChannels } from '../../../core/channels/list-channels.js';
 import { viewChannel } from '../../../core/channels/view-channel.js';
 import { channelsStore } from '../../db/channels-store.js';
 import {
-  channelJson,
   channelReply,
   presentChannel,
   presentChannels,
@@ -102,8 +101,9 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
         ...(outboundUrl === undefined ? {} : { outboundUrl }),
       });
       return reply.status(201).send({
+        // The secret is added after redaction: it is the caller's, shown once, never masked.
         channel: {
-          ...channelJson(channelRow(channel)),
+          ...presentChannel(principal, channelRow(channel)),
           ...(secret
             ? { inbound: { url: `${deps.publicUrl}/v1/inbound/webhook/${channel.id}`, secret } }
             : {}),
