@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, type Decision } from './api.js';
 import type { WorkspaceContext } from './app.js';
 import './access-panel.css';
+import { errorText } from './format.js';
 
 /**
  * "Who can see this chat, and why can this person see it" (PRODUCT.md §3.7) inside a chat, for
@@ -20,8 +21,6 @@ const ACTIONS = [
 
 type Person = { id: string; email: string; name: string };
 
-const worded = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 export function AccessPanel(props: { ctx: WorkspaceContext; chatId: string }) {
   const { ctx, chatId } = props;
   const [open, setOpen] = useState(false);
@@ -37,7 +36,7 @@ export function AccessPanel(props: { ctx: WorkspaceContext; chatId: string }) {
         setAudience({ view: view.users, reply: reply.users });
         setError(null);
       },
-      (e: unknown) => setError(worded(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   }, [ctx.api, chatId]);
   useEffect(() => {
@@ -135,7 +134,7 @@ function ExplainForm(props: { ctx: WorkspaceContext; chatId: string }) {
       setError(null);
     } catch (err) {
       setAnswer(null);
-      setError(err instanceof ApiError ? err.message : worded(err));
+      setError(err instanceof ApiError ? err.message : errorText(err));
     }
   }
 

@@ -17,6 +17,7 @@ import { MembersView } from './members.js';
 import { TeamsView } from './teams.js';
 import { ChannelsView } from './channels.js';
 import { RoutingView } from './routing.js';
+import { errorText } from './format.js';
 
 /**
  * The views beside the inbox, each offered only when the server's policy gives this user the
@@ -106,7 +107,7 @@ function AcceptInvitation(props: { token: string; onSignedIn: (s: Session) => vo
           email: r.user.email,
         }),
       )
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => setError(errorText(e)));
   }, [props]);
   return (
     <main class="centered">

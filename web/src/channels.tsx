@@ -4,6 +4,7 @@ import { ApiError, type Channel } from './api.js';
 import type { ChannelStatusEvent } from './stream.js';
 import type { WorkspaceContext } from './app.js';
 import './channels.css';
+import { errorText } from './format.js';
 
 /**
  * The channels view (issue 21): the channel accounts the user may see (GET …/channels) with
@@ -45,7 +46,7 @@ function downHint(status: string, name: string): string | null {
 function worded(e: unknown): string {
   if (e instanceof ApiError && e.details.length)
     return `${e.message}: ${e.details.map((d) => d.message).join('; ')}`;
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 /** The user's teams and their sub-teams ("team" scope always includes sub-teams). */

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Chat, type Decision, type Message } from './api.js';
 import type { WorkspaceContext } from './app.js';
-import { assigneeName, memberName, timeLabel } from './format.js';
+import { assigneeName, memberName, timeLabel, errorText } from './format.js';
 import { AssignForm, RateForm, ReplyBox } from './chat-actions.js';
 import { AccessPanel } from './access-panel.js';
 
@@ -63,7 +63,7 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
       }
     } catch (e) {
       if (notFound(e)) setGone(true);
-      else setError(e instanceof Error ? e.message : String(e));
+      else setError(errorText(e));
     }
   }, [api, chatId]);
 
@@ -104,7 +104,7 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
       setMessages((shown) => merge(shown, page.items));
       setOlder(page.nextCursor);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     }
   }
 
@@ -166,7 +166,7 @@ export function ChatView(props: { ctx: WorkspaceContext; chatId: string }) {
                 void api
                   .join(chatId, session.userId)
                   .then(() => reload())
-                  .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)))
+                  .catch((e: unknown) => setError(errorText(e)))
               }
             >
               Join this chat

@@ -21,3 +21,6 @@ export function assigneeName(ctx: WorkspaceContext, assignee: Chat['assignee']):
     return `Team ${ctx.teams.find((t) => t.id === assignee.id)?.name ?? ''}`.trim();
   return `Assigned to ${memberName(ctx, assignee.id)}`;
 }
+
+/** What went wrong, in words for the page: the server's own message for a refusal. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

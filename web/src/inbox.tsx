@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Chat } from './api.js';
 import type { WorkspaceContext } from './app.js';
-import { assigneeName, timeLabel } from './format.js';
+import { assigneeName, timeLabel, errorText } from './format.js';
 
 /** Mine / Unassigned / All / one team: the list's `assignee` and `teamId` filters. */
 type Filter =
@@ -59,8 +59,7 @@ export function Inbox(props: { ctx: WorkspaceContext; selected: string | null })
       setCounts(c);
       setError(null);
     } catch (e) {
-      if (generation === state.current.generation)
-        setError(e instanceof Error ? e.message : String(e));
+      if (generation === state.current.generation) setError(errorText(e));
     }
   }, [api]);
 
@@ -81,7 +80,7 @@ export function Inbox(props: { ctx: WorkspaceContext; selected: string | null })
       });
       setCursor(page.nextCursor);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setLoading(false);
     }

@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Job, WorkspaceApi } from './api.js';
+import { errorText } from './format.js';
 
 const POLL_MS = 500;
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Follows a background job (GET /v1/jobs/:id: a revoke, a team's suspension or deletion)
@@ -44,7 +43,7 @@ export function JobProgress(props: {
           else timer = setTimeout(poll, POLL_MS);
         },
         (e: unknown) => {
-          if (!stopped) setError(message(e));
+          if (!stopped) setError(errorText(e));
         },
       );
     };

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Member, Restrictions } from './api.js';
 import { JobProgress } from './job-progress.js';
 import type { WorkspaceContext } from './app.js';
-import { timeLabel } from './format.js';
+import { timeLabel, errorText } from './format.js';
 
 /**
  * The members view for Owners and Admins (issue 21): everyone of the workspace and the pending
@@ -33,8 +33,6 @@ const SWITCHES = [
   ['noWorkflows', 'No workflows'],
 ] as const satisfies ReadonlyArray<readonly [keyof Restrictions, string]>;
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 export function MembersView(props: { ctx: WorkspaceContext }) {
   const { ctx } = props;
   const [members, setMembers] = useState<Member[] | null>(null);
@@ -45,7 +43,7 @@ export function MembersView(props: { ctx: WorkspaceContext }) {
         setMembers(r.items);
         setError(null);
       },
-      (e: unknown) => setError(message(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   }, [ctx.api]);
   useEffect(reload, [reload]);
@@ -166,7 +164,7 @@ function MemberRow(props: {
       return true;
     } catch (e) {
       setDone(null);
-      setError(message(e));
+      setError(errorText(e));
       return false;
     }
   }
@@ -260,7 +258,7 @@ function MemberRow(props: {
               props.onRevoking(r.job.id, label);
               props.onChanged();
             } catch (e) {
-              setError(message(e));
+              setError(errorText(e));
             }
           }}
         />
@@ -372,7 +370,7 @@ function InviteForm(props: { ctx: WorkspaceContext; onInvited: () => void }) {
       setTeamIds([]);
       props.onInvited();
     } catch (err) {
-      setError(message(err));
+      setError(errorText(err));
     }
   }
 

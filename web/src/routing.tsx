@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type RoutingCondition, type RoutingRule, type RoutingRuleInput } from './api.js';
 import type { WorkspaceContext } from './app.js';
 import './routing.css';
+import { errorText } from './format.js';
 
 /**
  * The routing rules view for those who manage workspace settings (issue 21; PRODUCT.md §4):
@@ -179,7 +180,7 @@ function refusalOf(e: unknown): Refusal {
       message: e.message,
       details: e.details.map((d) => ({ where: whereOf(d.path), message: d.message })),
     };
-  return { message: e instanceof Error ? e.message : String(e), details: [] };
+  return { message: errorText(e), details: [] };
 }
 
 function RefusalAlert(props: { refusal: Refusal | null }) {

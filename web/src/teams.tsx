@@ -3,6 +3,7 @@ import type { Job, Member, Team } from './api.js';
 import type { WorkspaceContext } from './app.js';
 import { JobProgress } from './job-progress.js';
 import './teams.css';
+import { errorText } from './format.js';
 
 /**
  * The teams view for those who manage teams (issue 21): the workspace's teams as a tree, each
@@ -11,8 +12,6 @@ import './teams.css';
  * team and follow the job that hands what it owned to HQ. The server decides every action;
  * a refusal is shown as it words it.
  */
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** A team and how deep it sits under its (listed) ancestors. */
 interface Placed {
@@ -61,7 +60,7 @@ export function TeamsView(props: { ctx: WorkspaceContext }) {
         setTeams(r.items);
         setError(null);
       },
-      (e: unknown) => setError(message(e)),
+      (e: unknown) => setError(errorText(e)),
     );
   }, [api]);
   useEffect(reload, [reload]);
@@ -155,7 +154,7 @@ function CreateTeam(props: { ctx: WorkspaceContext; parents: Team[]; onCreated: 
       props.onCreated();
     } catch (err) {
       setDone(null);
-      setError(message(err));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -233,7 +232,7 @@ function TeamRow(props: {
       return true;
     } catch (e) {
       setDone(null);
-      setError(message(e));
+      setError(errorText(e));
       return false;
     }
   }
@@ -341,7 +340,7 @@ function TeamRow(props: {
               props.onJob(r.job.id, confirming);
               props.onChanged();
             } catch (e) {
-              setError(message(e));
+              setError(errorText(e));
             }
           }}
         />
