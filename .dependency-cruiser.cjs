@@ -86,6 +86,14 @@ module.exports = {
       },
     },
     {
+      name: 'adapters-of-people-read-through-use-cases',
+      comment:
+        'What a caller may see of chats is read through the read use cases (listChats, countChats, viewChat, readHistory, findContactChats), which decide access first; route files, the Slack bot and the CRM panels never call the scoped chat queries themselves.',
+      severity: 'error',
+      from: { path: '^src/adapters/(http/routes|slack|crm)/' },
+      to: { path: '^src/adapters/db/access/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

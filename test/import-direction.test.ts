@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const fixture = path.join(root, 'test/fixtures/import-direction');
 
 describe('import direction', () => {
-  it('fails a core file that imports a driver, type-only included, or an adapter, and a Slack command with its own query; passes a pure one', async () => {
+  it('fails a core file that imports a driver, type-only included, or an adapter, a Slack command with its own query and a route listing chats without a read use case; passes a pure one', async () => {
     const config = await extractDepcruiseConfig(path.join(root, '.dependency-cruiser.cjs'));
     const previous = process.cwd();
     process.chdir(fixture);
@@ -29,6 +29,7 @@ describe('import direction', () => {
     }
     const violations = result.summary.violations.map((v) => `${v.rule.name}: ${v.from}`).sort();
     expect(violations).toEqual([
+      'adapters-of-people-read-through-use-cases: src/adapters/http/routes/lists-chats-itself.ts',
       'adapters-of-people-run-no-queries: src/adapters/slack/runs-a-query.ts',
       'core-imports-no-adapters-or-jobs: src/core/uses-adapter.ts',
       'core-imports-no-drivers: src/core/uses-kysely-types.ts',

@@ -528,7 +528,7 @@ describe.skipIf(!chromiumPath)(
       await context.close();
     });
 
-    it('a member whose custom role gives channel.connect "team" is offered themselves and their teams (sub-teams too), nothing wider', async () => {
+    it('a member whose custom role gives channel.connect "team" is offered themselves, their teams (sub-teams too) and their teammates, nothing wider', async () => {
       const role = await call('POST', `/v1/workspaces/${ws}/roles`, {
         token: owner,
         body: {
@@ -551,12 +551,14 @@ describe.skipIf(!chromiumPath)(
       await signIn(page, mate, 'teammate');
       await channelsLink(page).click();
       await page.getByRole('heading', { name: 'Connect a channel' }).waitFor();
-      // Team Sales and its sub-team; not HQ, not a colleague, not another team.
-      await until(async () => (await ownerOptions(page)).length === 3);
+      // Team Sales, its sub-team and the colleague in it, as the server's policy lists them
+      // (connectOwners); not HQ, not a colleague outside the team, not another team.
+      await until(async () => (await ownerOptions(page)).length === 4);
       expect(await ownerOptions(page)).toEqual([
         { value: `user:${mate.id}`, label: 'You (Tom Teammate)' },
         { value: `team:${team}`, label: 'Team Sales' },
         { value: `team:${subTeam}`, label: 'Team Sales EU' },
+        { value: `user:${agent.id}`, label: 'Aggie Agent' },
       ]);
       const form = page.locator('#connect-form');
       await form.getByLabel('Channel name').fill('Sales EU form');

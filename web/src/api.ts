@@ -60,6 +60,14 @@ export interface Member {
   online?: boolean;
   lastSeenAt?: string | null;
   invitationId?: string;
+  /** Members in the member list: what the user may do to them (the server's member rules). */
+  may?: {
+    changeRole: boolean;
+    restrict: boolean;
+    suspend: boolean;
+    reinstate: boolean;
+    revoke: boolean;
+  };
 }
 
 /** The restrictions an Owner or Admin may set on a member (PRODUCT.md §3.4). */
@@ -217,7 +225,11 @@ export function workspaceApi(session: Session) {
         'GET',
         `/access/explain?${new URLSearchParams({ userId: session.userId, chatId, action }).toString()}`,
       ),
-    members: () => call<{ items: Member[] }>('GET', '/members'),
+    members: () =>
+      call<{ items: Member[]; grantableRoles: Array<{ id: string; name: string }> }>(
+        'GET',
+        '/members',
+      ),
     invite: (invitation: {
       email: string;
       name: string;
@@ -264,7 +276,8 @@ export function workspaceApi(session: Session) {
       call<undefined>('DELETE', `/routing-rules/${encodeURIComponent(ruleId)}`),
     reorderRoutingRules: (ids: string[]) =>
       call<{ items: RoutingRule[] }>('PUT', '/routing-rules/order', { ids }),
-    channels: () => call<{ items: Channel[] }>('GET', '/channels'),
+    channels: () =>
+      call<{ items: Channel[]; connectOwners: Array<Channel['owner']> }>('GET', '/channels'),
     /** Connects a channel account; a webhook channel's inbound URL and secret come only here. */
     connectChannel: (channel: {
       type: 'webhook' | 'whatsapp';

@@ -61,8 +61,11 @@ export function App() {
     saveSession(s);
     setSession(s);
     setNotice(null);
-    // Replaced, not pushed: an invitation token does not stay in the tab's history.
-    location.replace('#/');
+    // A link to a chat (`#/chats/…`, e.g. a CRM panel's "Open chat") followed signed out opens
+    // that chat once signed in; a chat of another workspace than the one signed in to shows as
+    // not available, like any chat the user may not see. Anything else lands in the inbox —
+    // replaced, not pushed: an invitation token does not stay in the tab's history.
+    if (!/^#\/chats\/[^/]+$/.test(location.hash)) location.replace('#/');
   };
   const signOut = (why?: string) => {
     clearSession();

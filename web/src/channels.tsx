@@ -49,20 +49,6 @@ function worded(e: unknown): string {
   return errorText(e);
 }
 
-/** The user's teams and their sub-teams ("team" scope always includes sub-teams). */
-function myTeamIds(ctx: WorkspaceContext): Set<string> {
-  const mine = new Set(ctx.me?.teamIds ?? []);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const t of ctx.teams)
-      if (t.parentId && mine.has(t.parentId) && !mine.has(t.id)) {
-        mine.add(t.id);
-        grew = true;
-      }
-  }
-  return mine;
-}
-
 export function ownerName(ctx: WorkspaceContext, owner: Owner): string {
   if (owner.type === 'workspace') return 'Workspace (HQ)';
   if (owner.type === 'team')
@@ -71,25 +57,28 @@ export function ownerName(ctx: WorkspaceContext, owner: Owner): string {
   return ctx.members.find((m) => m.user.id === owner.id)?.user.name ?? 'A former member';
 }
 
-/** The owners the user may connect an account for, by their channel.connect level. */
-function ownerChoices(ctx: WorkspaceContext): Array<{ value: string; label: string }> {
-  const level = ctx.permissions['channel.connect'] ?? 'none';
-  const me = {
-    value: `user:${ctx.session.userId}`,
-    label: ownerName(ctx, { type: 'user', id: ctx.session.userId }),
-  };
-  if (level === 'none' || level === 'assigned') return [];
-  if (level === 'own') return [me];
-  const teams = level === 'all' ? ctx.teams : ctx.teams.filter((t) => myTeamIds(ctx).has(t.id));
-  const choices = [me, ...teams.map((t) => ({ value: `team:${t.id}`, label: `Team ${t.name}` }))];
-  if (level !== 'all') return choices;
-  return [
-    { value: 'workspace', label: 'Workspace (HQ)' },
-    ...choices,
-    ...ctx.members
-      .filter((m) => m.status === 'active' && m.user.id && m.user.id !== ctx.session.userId)
-      .map((m) => ({ value: `user:${m.user.id ?? ''}`, label: m.user.name || m.user.email })),
-  ];
+/**
+ * The owners the user may connect an account for, as the server lists them (`connectOwners`,
+ * decided by its policy): themselves first, then HQ, teams and colleagues.
+ */
+function ownerChoices(
+  ctx: WorkspaceContext,
+  owners: readonly Owner[],
+): Array<{ value: string; label: string }> {
+  const order = (o: Owner) =>
+    o.type === 'user' && o.id === ctx.session.userId
+      ? 0
+      : o.type === 'workspace'
+        ? 1
+        : o.type === 'team'
+          ? 2
+          : 3;
+  return [...owners]
+    .sort((a, b) => order(a) - order(b))
+    .map((o) => ({
+      value: o.type === 'workspace' ? 'workspace' : `${o.type}:${o.id ?? ''}`,
+      label: ownerName(ctx, o),
+    }));
 }
 
 const ownerOf = (value: string): { type: Owner['type']; id?: string } => {
@@ -101,6 +90,8 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
   const { ctx } = props;
   const { api } = ctx;
   const [channels, setChannels] = useState<Channel[] | null>(null);
+  /** Who the user may connect a new account for (the server's `connectOwners`). */
+  const [owners, setOwners] = useState<Owner[]>([]);
   const [error, setError] = useState<string | null>(null);
   /** The latest QR code (and status) of each WhatsApp account, as the stream or a poll said. */
   const [qrs, setQrs] = useState<Record<string, Live>>({});
@@ -115,6 +106,7 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
     api.channels().then(
       (r) => {
         setChannels(r.items);
+        setOwners(r.connectOwners);
         setError(null);
       },
       (e: unknown) => setError(worded(e)),
@@ -138,7 +130,7 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
     },
     [reload],
   );
-  const mayConnect = !['none', 'assigned', undefined].includes(ctx.permissions['channel.connect']);
+  const mayConnect = owners.length > 0 || (channels ?? []).some((c) => c.may.connect);
   // The shell's event stream carries `channel.status` to those who may connect the account.
   useEffect(
     () => (mayConnect ? ctx.subscribeChannels(onStatus) : undefined),
@@ -151,9 +143,10 @@ export function ChannelsView(props: { ctx: WorkspaceContext }) {
     <main class="page channels-page" id="page" aria-labelledby="channels-title">
       <h2 id="channels-title">Channels</h2>
       {error ? <p role="alert">{error}</p> : null}
-      {mayConnect ? (
+      {owners.length > 0 ? (
         <ConnectForm
           ctx={ctx}
+          owners={owners}
           onConnected={(channel) => {
             if (channel.inbound)
               setCreated({
@@ -304,17 +297,18 @@ function ChannelRow(props: {
 
 function ConnectForm(props: {
   ctx: WorkspaceContext;
+  owners: readonly Owner[];
   onConnected: (channel: Channel & { inbound?: { url: string; secret: string } }) => void;
 }) {
   const { ctx } = props;
   const [type, setType] = useState<'webhook' | 'whatsapp'>('webhook');
   const [name, setName] = useState('');
-  const choices = ownerChoices(ctx);
+  const choices = ownerChoices(ctx, props.owners);
   const [owner, setOwner] = useState('');
   const [outboundUrl, setOutboundUrl] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const chosen = choices.some((o) => o.value === owner) ? owner : `user:${ctx.session.userId}`;
+  const chosen = choices.some((o) => o.value === owner) ? owner : (choices[0]?.value ?? '');
 
   async function submit(e: Event) {
     e.preventDefault();

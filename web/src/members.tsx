@@ -11,17 +11,8 @@ import { timeLabel, errorText } from './format.js';
  * refusal is shown as it words it.
  */
 
-/** Roles offered when inviting or changing a role; the server refuses what the actor may not grant. */
-const ROLES = [
-  ['admin', 'Admin'],
-  ['teammate', 'Teammate'],
-  ['agent', 'Agent'],
-  ['collaborator', 'Collaborator'],
-] as const;
-
-/** PRODUCT.md §2: only Owners invite Owners or make someone one. */
-const rolesFor = (ctx: WorkspaceContext): ReadonlyArray<readonly [string, string]> =>
-  ctx.me?.role === 'owner' ? [['owner', 'Owner'], ...ROLES] : ROLES;
+/** A role the user may give someone, as the server lists them (`grantableRoles`). */
+type Role = { id: string; name: string };
 
 const SWITCHES = [
   ['maskContactIdentifiers', 'Mask contacts’ phone numbers and emails'],
@@ -36,11 +27,14 @@ const SWITCHES = [
 export function MembersView(props: { ctx: WorkspaceContext }) {
   const { ctx } = props;
   const [members, setMembers] = useState<Member[] | null>(null);
+  /** The roles the user may give (invite with, change to): the server's policy decides. */
+  const [roles, setRoles] = useState<Role[]>([]);
   const [error, setError] = useState<string | null>(null);
   const reload = useCallback(() => {
     ctx.api.members().then(
       (r) => {
         setMembers(r.items);
+        setRoles(r.grantableRoles);
         setError(null);
       },
       (e: unknown) => setError(errorText(e)),
@@ -58,7 +52,7 @@ export function MembersView(props: { ctx: WorkspaceContext }) {
       <h2 id="members-title">Members</h2>
       {error ? <p role="alert">{error}</p> : null}
       {members === null && !error ? <p role="status">Loading members…</p> : null}
-      <InviteForm ctx={ctx} onInvited={reload} />
+      <InviteForm ctx={ctx} roles={roles} onInvited={reload} />
       {jobs.map((j) => (
         <RevokeProgress key={j.id} ctx={ctx} jobId={j.id} label={j.label} onFinished={reload} />
       ))}
@@ -70,6 +64,7 @@ export function MembersView(props: { ctx: WorkspaceContext }) {
               key={m.user.id ?? m.user.email}
               ctx={ctx}
               member={m}
+              roles={roles}
               heirs={active.filter((h) => h.status === 'active' && h.user.id !== m.user.id)}
               onChanged={reload}
               onRevoking={(id, label) => setJobs((js) => [...js, { id, label }])}
@@ -132,6 +127,7 @@ function MemberSummary(props: { member: Member }) {
 function MemberRow(props: {
   ctx: WorkspaceContext;
   member: Member;
+  roles: readonly Role[];
   heirs: Member[];
   onChanged: () => void;
   onRevoking: (jobId: string, label: string) => void;
@@ -148,10 +144,11 @@ function MemberRow(props: {
   const [restrictions, setRestrictions] = useState<Restrictions>(member.restrictions);
   const listed = JSON.stringify(member.restrictions);
   useEffect(() => setRestrictions(JSON.parse(listed) as Restrictions), [listed]);
-  const self = userId === ctx.session.userId;
-  // PRODUCT.md §2: nobody below Owner may suspend, revoke or demote an Owner. The server
-  // refuses it all the same; the page does not offer what would be refused.
-  const actionable = !self && (member.role !== 'owner' || ctx.me?.role === 'owner');
+  // What the user may do to this member, as the server's member rules decide it (nobody acts
+  // on themselves; only Owners act on Owners; …): the page offers nothing else, and the server
+  // decides each action again.
+  const may = member.may;
+  const actionable = may ? Object.values(may).some(Boolean) : false;
   const label = member.user.name || member.user.email;
 
   /** Runs one action; says what happened, or the server's refusal as it words it. */
@@ -175,31 +172,33 @@ function MemberRow(props: {
       <MemberSummary member={member} />
       {!actionable ? null : (
         <div class="member-actions">
-          <form
-            class="inline"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void act(() => ctx.api.changeMember(userId, { role }), `Role changed to ${role}.`);
-            }}
-          >
-            <label>
-              Role of {label}
-              <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-                {rolesFor(ctx).map(([key, name]) => (
-                  <option key={key} value={key}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="submit">Change role</button>
-          </form>
-          {!restricting ? (
+          {may?.changeRole ? (
+            <form
+              class="inline"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void act(() => ctx.api.changeMember(userId, { role }), `Role changed to ${role}.`);
+              }}
+            >
+              <label>
+                Role of {label}
+                <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+                  {props.roles.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit">Change role</button>
+            </form>
+          ) : null}
+          {may?.restrict && !restricting ? (
             <button type="button" class="secondary" onClick={() => setRestricting(true)}>
               Restrictions of {label}…
             </button>
           ) : null}
-          {member.status === 'active' ? (
+          {may?.suspend ? (
             <button
               type="button"
               class="secondary"
@@ -210,7 +209,7 @@ function MemberRow(props: {
               Suspend {label}
             </button>
           ) : null}
-          {member.status === 'suspended' ? (
+          {may?.reinstate ? (
             <button
               type="button"
               class="secondary"
@@ -224,7 +223,7 @@ function MemberRow(props: {
               Reinstate {label}
             </button>
           ) : null}
-          {!revoking ? (
+          {may?.revoke && !revoking ? (
             <button type="button" class="danger" onClick={() => setRevoking(true)}>
               Revoke {label}…
             </button>
@@ -344,7 +343,11 @@ function RevokeProgress(props: {
   );
 }
 
-function InviteForm(props: { ctx: WorkspaceContext; onInvited: () => void }) {
+function InviteForm(props: {
+  ctx: WorkspaceContext;
+  roles: readonly Role[];
+  onInvited: () => void;
+}) {
   const { ctx } = props;
   const [open, setOpen] = useState(false);
   const [email, setEmail] = useState('');
@@ -419,7 +422,7 @@ function InviteForm(props: { ctx: WorkspaceContext; onInvited: () => void }) {
           <label>
             Role
             <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-              {rolesFor(ctx).map(([key, label]) => (
+              {props.roles.map(({ id: key, name: label }) => (
                 <option key={key} value={key}>
                   {label}
                 </option>

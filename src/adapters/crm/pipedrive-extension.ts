@@ -10,7 +10,7 @@ import type {
   PipedriveIntegration,
 } from '../../core/integrations/integrations-store.js';
 import { channelsStore } from '../db/channels-store.js';
-import { chatItem } from '../db/chat-stores.js';
+import { chatReads } from '../db/chat-reads.js';
 import { contactChatsSource } from '../db/crm-store.js';
 import { integrationsStore } from '../db/integrations-store.js';
 import { replyDeps, type HttpDeps } from '../http/context.js';
@@ -100,7 +100,11 @@ export function pipedriveExtension(
     deps.db,
   );
   const cache = peopleCache();
-  const contactChats = { access: deps.access, chats: contactChatsSource(deps.db) };
+  const contactChats = {
+    access: deps.access,
+    chats: contactChatsSource(deps.db),
+    reads: chatReads(deps.db),
+  };
   const channels = { store: channelsStore(deps.db) };
   const replies = replyDeps(deps);
   const apiOptions: PipedriveApiOptions = {
@@ -171,32 +175,30 @@ export function pipedriveExtension(
       },
     );
     if (contacts.length === 0) return [];
-    const ids = await listContactChats(contactChats, {
+    const summaries = await listContactChats(contactChats, {
       actor: principal,
       workspaceId,
       contacts,
       limit: PANEL_MAX_OBJECTS,
     });
-    if (ids.length === 0) return [];
-    const [summaries, visibleChannels] = await Promise.all([
-      Promise.all(ids.map((chatId) => chatItem(deps.db, workspaceId, chatId))),
-      listChannels(channels, { actor: principal, workspaceId }),
-    ]);
-    summaries.sort(
-      (a, b) => b.lastMessageAt.getTime() - a.lastMessageAt.getTime() || (a.id < b.id ? 1 : -1),
-    );
+    if (summaries.length === 0) return [];
+    const visibleChannels = await listChannels(channels, { actor: principal, workspaceId });
     const channelNames = new Map(visibleChannels.map((c) => [c.id, c.name]));
     const { items } = presentChatPage(principal, { items: summaries, nextCursor: null });
     return items.map((chat): PanelChat => ({
       chat,
       channelName: channelNames.get(chat.channelId),
       assigneeName: chat.assignee ? principal.names.get(chat.assignee.id) : undefined,
-      url: chatUrl(workspaceId, chat.id),
+      url: chatUrl(chat.id),
     }));
   }
 
-  const chatUrl = (workspaceId: string, chatId: string) =>
-    `${deps.publicUrl}/v1/workspaces/${encodeURIComponent(workspaceId)}/chats/${encodeURIComponent(chatId)}`;
+  /**
+   * Where "Open chat" takes a Pipedrive user: the chat in the web inbox (`#/chats/:id`), which
+   * asks them to sign in first and then opens it — not the bearer-token JSON API, which would
+   * answer a browser with a 401.
+   */
+  const chatUrl = (chatId: string) => `${deps.publicUrl}/#/chats/${encodeURIComponent(chatId)}`;
 
   /** Runs `work`; a refusal or a failure becomes Pipedrive's error shape for `kind`. */
   async function answer(
@@ -275,7 +277,7 @@ export function pipedriveExtension(
             status: 200,
             body: pipedriveModalSuccess('Reply sent', {
               label: 'Open chat',
-              value: chatUrl(who.integration.workspaceId, stored.chatId),
+              value: chatUrl(stored.chatId),
             }),
           };
         } catch (error) {

@@ -89,7 +89,7 @@ export interface PanelChat {
   channelName: string | undefined;
   /** The assignee's name (a member or a team), when there is one. */
   assigneeName: string | undefined;
-  /** Where the chat opens. */
+  /** Where the chat opens: the web inbox at `#/chats/:id` (sign-in first), not the JSON API. */
   url: string;
 }
 

@@ -1,3 +1,5 @@
+import type { JobScope } from '../../core/access/member-rules.js';
+import type { JobsSource } from '../../core/people/list-jobs.js';
 import type { Database } from './database.js';
 
 /**
@@ -20,17 +22,24 @@ export async function countAssignedChats(
   return Number(row.n);
 }
 
-/** The workspace's most recent background jobs, newest first. */
-export async function recentJobs(db: Database, workspaceId: string, limit: number) {
-  return db
-    .selectFrom('jobs')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+/** The workspace's most recent background jobs within `scope`, newest first. */
+export async function recentJobs(
+  db: Database,
+  workspaceId: string,
+  limit: number,
+  scope: JobScope,
+) {
+  let query = db.selectFrom('jobs').selectAll().where('workspace_id', '=', workspaceId);
+  if (!scope.all) query = query.where('created_by', '=', scope.createdBy);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
+
+/** The jobs port of `listJobs`. */
+export const jobsSource = (
+  db: Database,
+): JobsSource<Awaited<ReturnType<typeof recentJobs>>[number]> => ({
+  recentJobs: (workspaceId, limit, scope) => recentJobs(db, workspaceId, limit, scope),
+});
 
 /**
  * The chats of the workspace's contact with this phone (E.164) or email, newest activity

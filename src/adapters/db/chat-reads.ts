@@ -5,13 +5,27 @@ import type { ChatEventView } from '../present/event.js';
 import type { ChatContact, MessageView } from '../present/message.js';
 import { loadChatFacts } from './access/load-access.js';
 import { decodeCursor, encodeCursor } from './access/list-visible-chats.js';
-import { chatItem } from './chat-stores.js';
+import { chatItem, chatItems } from './chat-stores.js';
+import type { ChatReads } from '../../core/chats/chat-reads.js';
+import { countVisibleChats } from './access/count-chats.js';
+import { listVisibleChats } from './access/list-visible-chats.js';
 import type { Database } from './database.js';
 
 /**
  * Read models of chats: what the chat routes, the event stream and webhooks show, read in
  * one place. Nothing here decides access; callers do that with the facts first.
  */
+
+/** The port of the read use cases (`listChats`, `countChats`, `viewChat`, `readHistory`). */
+export function chatReads(db: Database): ChatReads<HistoryPage, unknown> {
+  return {
+    visibleChats: (actor, page) => listVisibleChats(db, actor, page),
+    counts: (actor) => countVisibleChats(db, actor),
+    summaries: (workspaceId, chatIds) => chatItems(db, workspaceId, chatIds),
+    routing: (workspaceId, chatId) => chatRouting(db, workspaceId, chatId),
+    history: (chat, page) => chatHistory(db, chat, page),
+  };
+}
 
 /** Why the chat was routed where it was, as stored (the presenter checks its shape). */
 export async function chatRouting(db: Database, workspaceId: string, chatId: string) {

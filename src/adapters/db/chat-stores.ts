@@ -147,13 +147,25 @@ export function assignmentStore(db: Database): AssignmentStore<Transaction<DB>> 
   };
 }
 
-/** One chat as lists show it (contact, assignee, last message). */
+/** One chat as lists show it (contact, assignee, last message); throws if it is not there. */
 export async function chatItem(
   db: Database,
   workspaceId: string,
   chatId: string,
 ): Promise<ChatListItem> {
-  const row = await db
+  const [item] = await chatItems(db, workspaceId, [chatId]);
+  if (!item) throw new Error(`no chat ${chatId} in workspace ${workspaceId}`);
+  return item;
+}
+
+/** Chats as lists show them, in the order asked; ids of other workspaces are absent. */
+export async function chatItems(
+  db: Database,
+  workspaceId: string,
+  chatIds: readonly string[],
+): Promise<ChatListItem[]> {
+  if (chatIds.length === 0) return [];
+  const rows = await db
     .selectFrom('chats as c')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
     .innerJoin('chat_assignments as a', 'a.chat_id', 'c.id')
@@ -171,15 +183,21 @@ export async function chatItem(
       'ct.email',
     ])
     .where('c.workspace_id', '=', workspaceId)
-    .where('c.id', '=', chatId)
-    .executeTakeFirstOrThrow();
-  return {
-    id: row.id,
-    channelId: row.channel_id,
-    externalId: row.external_id,
-    contact: { id: row.contact_id, name: row.name, phone: row.phone, email: row.email },
-    assignee: assigneeOf(row),
-    lastMessageAt: row.last_message_at,
-    lastMessagePreview: row.last_message_preview,
-  };
+    .where('c.id', 'in', [...new Set(chatIds)])
+    .execute();
+  const byId = new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        id: row.id,
+        channelId: row.channel_id,
+        externalId: row.external_id,
+        contact: { id: row.contact_id, name: row.name, phone: row.phone, email: row.email },
+        assignee: assigneeOf(row),
+        lastMessageAt: row.last_message_at,
+        lastMessagePreview: row.last_message_preview,
+      },
+    ]),
+  );
+  return chatIds.flatMap((id) => byId.get(id) ?? []);
 }

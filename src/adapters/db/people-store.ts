@@ -2,6 +2,11 @@ import { sql, type Transaction } from 'kysely';
 import { isBuiltInRole, parseStoredRestrictions } from '../../core/access/index.js';
 import { newId } from '../../core/ids.js';
 import type { MemberRecord, PeopleStore, PeopleTx } from '../../core/people/people-store.js';
+import type {
+  DirectoryInvitation,
+  DirectoryMember,
+  MemberDirectorySource,
+} from '../../core/people/list-members.js';
 import { writeAudit } from './audit.js';
 import type { Database } from './database.js';
 import { recordJob } from './jobs.js';
@@ -233,7 +238,11 @@ function peopleTx(trx: Transaction<DB>): PeopleTx {
  * Everyone of the workspace as the member list shows them: memberships with their users (by
  * name), team memberships, and pending invitations not yet expired (oldest first).
  */
-export async function memberDirectory(db: Database, workspaceId: string, now: Date) {
+export async function memberDirectory(
+  db: Database,
+  workspaceId: string,
+  now: Date,
+): Promise<{ members: DirectoryMember[]; invitations: DirectoryInvitation[] }> {
   const [members, teams, invitations] = await Promise.all([
     db
       .selectFrom('memberships as m')
@@ -265,5 +274,31 @@ export async function memberDirectory(db: Database, workspaceId: string, now: Da
       .orderBy('created_at')
       .execute(),
   ]);
-  return { members, teams, invitations };
+  const teamsOf = (userId: string) =>
+    teams.filter((t) => t.user_id === userId).map((t) => t.team_id);
+  return {
+    members: members.map((m) => ({
+      userId: m.id,
+      email: m.email,
+      name: m.name,
+      role: m.role,
+      status: m.status,
+      teamIds: teamsOf(m.id),
+      restrictions: m.restrictions,
+      lastSeenAt: m.last_seen_at,
+    })),
+    invitations: invitations.map((i) => ({
+      invitationId: i.id,
+      email: i.email,
+      name: i.name,
+      role: i.role,
+      teamIds: i.team_ids,
+      restrictions: i.restrictions,
+    })),
+  };
 }
+
+/** The member list's port (`listMembers`), over `memberDirectory`. */
+export const memberDirectorySource = (db: Database): MemberDirectorySource => ({
+  memberDirectory: (workspaceId, now) => memberDirectory(db, workspaceId, now),
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseStoredRestrictions } from '../../core/access/index.js';
-import type { memberDirectory } from '../db/people-store.js';
+import type { MemberList } from '../../core/people/list-members.js';
 
 /** A member (or a pending invitation, shown as pending) as the API shows it (shared/API.md). */
 export const memberSchema = z.object({
@@ -12,10 +12,21 @@ export const memberSchema = z.object({
   online: z.boolean(),
   lastSeenAt: z.string().nullable(),
   invitationId: z.string().optional(),
+  /**
+   * Members only: what the caller may do to this member, as the member rules decide it (a page
+   * offers only these controls; the server decides each action again).
+   */
+  may: z
+    .object({
+      changeRole: z.boolean(),
+      restrict: z.boolean(),
+      suspend: z.boolean(),
+      reinstate: z.boolean(),
+      revoke: z.boolean(),
+    })
+    .optional(),
 });
 export type MemberJson = z.infer<typeof memberSchema>;
-
-export type MemberDirectory = Awaited<ReturnType<typeof memberDirectory>>;
 
 /** Online: an event stream open on this server, or activity in the last five minutes. */
 export const ONLINE_WINDOW_MS = 5 * 60 * 1000;
@@ -26,33 +37,33 @@ export const ONLINE_WINDOW_MS = 5 * 60 * 1000;
  * other; a directory that ever carries a contact's phone or email must redact here.
  */
 export function presentMembers(
-  directory: MemberDirectory,
+  list: Pick<MemberList, 'members' | 'invitations'>,
   options: { now: Date; isOnline: (userId: string) => boolean },
 ): MemberJson[] {
   const now = options.now.getTime();
-  const { members, teams, invitations } = directory;
   return [
-    ...members.map((m) => ({
-      user: { id: m.id, email: m.email, name: m.name },
+    ...list.members.map((m) => ({
+      user: { id: m.userId, email: m.email, name: m.name },
       role: m.role,
       status: m.status,
-      teamIds: teams.filter((t) => t.user_id === m.id).map((t) => t.team_id),
+      teamIds: m.teamIds,
       restrictions: parseStoredRestrictions(m.restrictions),
       online:
         m.status === 'active' &&
-        (options.isOnline(m.id) ||
-          (m.last_seen_at !== null && now - m.last_seen_at.getTime() < ONLINE_WINDOW_MS)),
-      lastSeenAt: m.last_seen_at ? m.last_seen_at.toISOString() : null,
+        (options.isOnline(m.userId) ||
+          (m.lastSeenAt !== null && now - m.lastSeenAt.getTime() < ONLINE_WINDOW_MS)),
+      lastSeenAt: m.lastSeenAt ? m.lastSeenAt.toISOString() : null,
+      may: m.may,
     })),
-    ...invitations.map((i) => ({
+    ...list.invitations.map((i) => ({
       user: { id: null, email: i.email, name: i.name },
       role: i.role,
       status: 'pending' as const,
-      teamIds: i.team_ids,
+      teamIds: i.teamIds,
       restrictions: parseStoredRestrictions(i.restrictions),
       online: false,
       lastSeenAt: null,
-      invitationId: i.id,
+      invitationId: i.invitationId,
     })),
   ];
 }

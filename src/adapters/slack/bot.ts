@@ -2,8 +2,9 @@ import { App, LogLevel, type Logger } from '@slack/bolt';
 import type pino from 'pino';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
+import { resolveMember } from '../../core/identity/resolve-member.js';
 import { startRevoke } from '../../core/people/start-revoke.js';
-import { mayFollowJob } from '../../core/people/member-rules.js';
+import { mayFollowJob } from '../../core/access/member-rules.js';
 import { workspaceOfSlackTeam } from '../db/integrations-store.js';
 import { findJob } from '../db/jobs.js';
 import { peopleStore } from '../db/people-store.js';
@@ -48,6 +49,8 @@ const ANSWER_NOW_MS = 2_000;
 const RESPONSE_URL_USES = 5;
 const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
 const MIN_PROGRESS_INTERVAL_MS = 3_000;
+/** Following a job stops a minute before its response_url expires, so the last line still gets there. */
+const FOLLOW_FOR_MS = RESPONSE_URL_LIFETIME_MS - 60_000;
 
 const ephemeral = (m: SlackMessage) => ({ response_type: 'ephemeral' as const, ...m });
 
@@ -221,6 +224,10 @@ export function createSlackBot(deps: SlackBotDeps, settings: SlackSettings) {
   /**
    * Keeps the confirmation message showing the job's progress until it ends. A response_url
    * takes five messages: the start, at most three updates (one per 3 s at most), the end.
+   * Following stops before the job ends when the caller may no longer follow it (suspended,
+   * revoked, or their rights changed: asked again at every read), when the response_url is
+   * about to expire, or when the server shuts down; the last message then says so, and that
+   * the job goes on.
    */
   async function followJob(
     caller: SlackCaller,
@@ -237,22 +244,57 @@ export function createSlackBot(deps: SlackBotDeps, settings: SlackSettings) {
       lastText = m.text;
       await replace(m);
     };
-    while (!closed && Date.now() - started < RESPONSE_URL_LIFETIME_MS) {
-      const row = await findJob(deps.db, jobId);
-      if (!row || !mayFollowJob(caller.principal, { createdBy: row.created_by })) return;
-      const job = presentJob(caller.principal, row);
-      if (job.state === 'completed' || job.state === 'failed') {
-        await send(finished(job));
-        return;
+    let stopped: FollowStop;
+    try {
+      for (;;) {
+        if (closed) {
+          stopped = 'shutdown';
+          break;
+        }
+        if (Date.now() - started >= FOLLOW_FOR_MS) {
+          stopped = 'time';
+          break;
+        }
+        const principal = await principalNow(caller);
+        const row = await findJob(deps.db, jobId);
+        if (!principal || !row || !mayFollowJob(principal, { createdBy: row.created_by })) {
+          stopped = 'lost';
+          break;
+        }
+        const job = presentJob(principal, row);
+        if (job.state === 'completed' || job.state === 'failed') {
+          await send(finished(job));
+          return;
+        }
+        const progress = message(
+          `:hourglass_flowing_sand: Revoking… ${job.progress.done} of ${job.progress.total || '?'} chats moved.`,
+          [],
+          `Job \`${job.id}\``,
+        );
+        const due = Date.now() - lastSent >= MIN_PROGRESS_INTERVAL_MS || uses === 0;
+        if (uses < RESPONSE_URL_USES - 1 && due && progress.text !== lastText) await send(progress);
+        await sleep(settings.progressPollMs ?? 1_000);
       }
-      const progress = message(
-        `:hourglass_flowing_sand: Revoking… ${job.progress.done} of ${job.progress.total || '?'} chats moved.`,
-        [],
-        `Job \`${job.id}\``,
-      );
-      const due = Date.now() - lastSent >= MIN_PROGRESS_INTERVAL_MS || uses === 0;
-      if (uses < RESPONSE_URL_USES - 1 && due && progress.text !== lastText) await send(progress);
-      await sleep(settings.progressPollMs ?? 1_000);
+    } catch (error) {
+      log.warn({ err: error, jobId }, 'following a revoke job failed');
+      stopped = 'error';
+    }
+    // The fifth use of the response_url is kept for this line (progress takes at most three).
+    try {
+      await send(stoppedFollowing(settings.command, jobId, stopped));
+    } catch (error) {
+      log.warn({ err: error, jobId }, 'could not tell Slack that following a job stopped');
+    }
+  }
+
+  /** The caller's principal as it is now; undefined when they are no member any more, or suspended. */
+  async function principalNow(caller: SlackCaller) {
+    try {
+      const now = await resolveMember(deps, { userId: caller.user.id }, caller.workspaceId);
+      return now.principal;
+    } catch (error) {
+      if (error instanceof AppError) return undefined;
+      throw error;
     }
   }
 
@@ -281,6 +323,34 @@ export function createSlackBot(deps: SlackBotDeps, settings: SlackSettings) {
 }
 
 export type SlackBot = ReturnType<typeof createSlackBot>;
+
+/** Why a revoke's message stopped following its job before the job ended. */
+export type FollowStop = 'lost' | 'time' | 'shutdown' | 'error';
+
+/**
+ * The last line of a revoke's message when following its job stopped before the job ended:
+ * why, and that the job goes on in the background (`command` is the configured slash command).
+ */
+export function stoppedFollowing(command: string, jobId: string, why: FollowStop): SlackMessage {
+  const stopped = `:eyes: Stopped following the revoke job \`${jobId}\``;
+  const goesOn = `it goes on in the background; \`${command} jobs\` shows it.`;
+  switch (why) {
+    case 'lost':
+      return line(
+        `${stopped}: you may no longer follow it. The job goes on in the background; an admin who may follow it sees it with \`${command} jobs\`.`,
+      );
+    case 'time':
+      return line(
+        `${stopped}: it has run for longer than Slack lets this message be updated; ${goesOn}`,
+      );
+    case 'shutdown':
+      return line(`${stopped}: this Switchboard server is shutting down; ${goesOn}`);
+    case 'error':
+      return line(
+        `${stopped}: its progress could not be read (the server’s log says why); ${goesOn}`,
+      );
+  }
+}
 
 function safeJson(text: string): unknown {
   try {

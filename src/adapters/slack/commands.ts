@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import {
-  allows,
   builtInRoles,
   isBuiltInRole,
   requireContactLookup,
   restrictionsSchema,
   type AccessFactsSource,
   type AssigneeRef,
+  type Principal,
   type RestrictionKey,
   type Restrictions,
   type WorkspaceAccessFacts,
@@ -19,14 +19,20 @@ import { AppError } from '../../core/errors.js';
 import { changeMemberAccess } from '../../core/people/change-member-access.js';
 import { changeMemberStatus } from '../../core/people/change-member-status.js';
 import { inviteMember } from '../../core/people/invite-member.js';
-import { assertMayExportMembers, mayFollowJob } from '../../core/people/member-rules.js';
+import { assertMayExportMembers } from '../../core/access/member-rules.js';
 import { toCsv } from '../../core/people/members-csv.js';
 import { planRevoke } from '../../core/people/plan-revoke.js';
 import { changeTeamMembership } from '../../core/teams/change-team-membership.js';
-import { chatIdsOfContact, countAssignedChats, recentJobs } from '../db/admin-reads.js';
-import { usersByName } from '../db/chat-reads.js';
-import { assignmentStore, chatItem } from '../db/chat-stores.js';
-import { memberDirectory, peopleStore } from '../db/people-store.js';
+import { countAssignedChats, jobsSource } from '../db/admin-reads.js';
+import { contactChatsSource } from '../db/crm-store.js';
+import { findContactChats } from '../../core/chats/find-contact-chats.js';
+import { listJobs } from '../../core/people/list-jobs.js';
+import { chatReads, usersByName } from '../db/chat-reads.js';
+import { viewChat } from '../../core/chats/view-chat.js';
+import type { ChatSummary } from '../../core/chats/chat-summary.js';
+import { assignmentStore } from '../db/chat-stores.js';
+import { memberDirectorySource, peopleStore } from '../db/people-store.js';
+import { listMembers } from '../../core/people/list-members.js';
 import { teamsStore } from '../db/teams-store.js';
 import type { Database } from '../db/database.js';
 import type { EventPublisher } from '../../core/events/events.js';
@@ -166,23 +172,34 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
         `${quote(given)} is not a chat id, and its number ${phone.message}`,
       );
     }
-    const ids = await chatIdsOfContact(deps.db, workspaceId, { phone: phone.phone });
-    const visible = (await deps.access.chatFacts(workspaceId, ids)).filter((c) =>
-      allows(principal, 'chat.view', c),
+    const visible = await findContactChats(
+      { access: deps.access, chats: contactChatsSource(deps.db) },
+      { actor: principal, workspaceId, contacts: [{ phone: phone.phone }], limit: 10 },
     );
-    if (visible.length === 0) throw new AppError('not_found', `no chat with ${quote(phone.phone)}`);
+    const [only] = visible;
+    if (!only) throw new AppError('not_found', `no chat with ${quote(phone.phone)}`);
     if (visible.length > 1) {
       throw new AppError(
         'invalid_input',
-        `${quote(phone.phone)} has ${visible.length} chats you can see; name one by its id: ` +
-          ids.filter((id) => visible.some((c) => c.id === id)).join(', '),
+        `${quote(phone.phone)} has ${visible.length === 10 ? '10 or more' : visible.length} chats you can see; name one by its id: ` +
+          visible.join(', '),
       );
     }
-    return (visible[0] as { id: string }).id;
+    return only;
   }
 
-  async function chatLine(caller: SlackCaller, chatId: string): Promise<string> {
-    const chat = presentChat(caller.principal, await chatItem(deps.db, caller.workspaceId, chatId));
+  /** A chat in one line, as the caller may see it (`viewChat`), or as an action returned it. */
+  async function chatLine(caller: SlackCaller, chatOrId: string | ChatSummary): Promise<string> {
+    const summary =
+      typeof chatOrId === 'string'
+        ? (
+            await viewChat(
+              { access: deps.access, reads: chatReads(deps.db) },
+              { actor: caller.principal, workspaceId: caller.workspaceId, chatId: chatOrId },
+            )
+          ).chat
+        : chatOrId;
+    const chat = presentChat(caller.principal, summary);
     const contact = [chat.contact.phone, chat.contact.email].filter(Boolean).join(', ');
     return `*${quote(chat.contact.name)}*${contact ? ` (${quote(contact)})` : ''} · \`${chat.id}\` · ${assigneeLabel(caller.facts, chat.assignee)}`;
   }
@@ -214,11 +231,15 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
     return out;
   }
 
-  /** Members and pending invitations, as the API's member list shows them. */
-  async function memberList(workspaceId: string, now: Date) {
-    return presentMembers(await memberDirectory(deps.db, workspaceId, now), {
-      now,
-      isOnline: (userId) => deps.live.isOnline(workspaceId, userId),
+  /** Members and pending invitations, as the API's member list shows them to the caller. */
+  async function memberList(actor: Principal) {
+    const list = await listMembers(
+      { directory: memberDirectorySource(deps.db), access: deps.access, now: () => deps.now() },
+      { actor, workspaceId: actor.workspaceId },
+    );
+    return presentMembers(list, {
+      now: deps.now(),
+      isOnline: (userId) => deps.live.isOnline(actor.workspaceId, userId),
     });
   }
 
@@ -239,7 +260,7 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
         const filter = words
           .map((w) => (w.kind === 'text' ? w.value : w.raw).toLowerCase())
           .join(' ');
-        const members = await memberList(caller.workspaceId, now);
+        const members = await memberList(caller.principal);
         const teamNames = new Map(caller.facts.teams.map((t) => [t.id, t.name]));
         const shown = members.filter((m) =>
           `${m.user.name} ${m.user.email} ${roleLabel(caller.facts, m.role)} ${m.status}`
@@ -482,8 +503,12 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
         else if (to.kind === 'mention' || to.value.includes('@'))
           target = { type: 'user', userId: (await memberArg(ctx, to)).userId };
         else target = { type: 'team', teamId: teamArg(caller.facts, to).id };
-        await assignChat(assignments, { principal: caller.principal, chatId, target });
-        return line(`:white_check_mark: Assigned: ${await chatLine(caller, chatId)}`);
+        const assigned = await assignChat(assignments, {
+          principal: caller.principal,
+          chatId,
+          target,
+        });
+        return line(`:white_check_mark: Assigned: ${await chatLine(caller, assigned)}`);
       },
     },
 
@@ -491,9 +516,10 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
       usage: 'jobs',
       summary: 'recent background jobs you may follow (revokes, reassignments)',
       async run({ caller }) {
-        const rows = (await recentJobs(deps.db, caller.workspaceId, 50))
-          .filter((job) => mayFollowJob(caller.principal, { createdBy: job.created_by }))
-          .slice(0, 15);
+        const rows = await listJobs(
+          { jobs: jobsSource(deps.db) },
+          { actor: caller.principal, workspaceId: caller.workspaceId, limit: 15 },
+        );
         const now = deps.now();
         return message(
           rows.length
@@ -514,7 +540,7 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
         if (text(words[0])?.toLowerCase() !== 'users' || words.length > 1)
           throw new UsageError('only “export users” exists');
         assertMayExportMembers(caller.principal);
-        const members = await memberList(caller.workspaceId, deps.now());
+        const members = await memberList(caller.principal);
         const teamNames = new Map(caller.facts.teams.map((t) => [t.id, t.name]));
         await slack.uploadToCaller({
           filename: 'members.csv',

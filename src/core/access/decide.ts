@@ -11,6 +11,7 @@ import type {
   AssigneeRef,
   ChannelFacts,
   ChatFacts,
+  OwnerRef,
   TeamFacts,
   WorkspaceAccessFacts,
 } from './facts.js';
@@ -218,4 +219,30 @@ export function webhookPrincipal(
  */
 export function mayViewMembers(p: Principal): boolean {
   return p.status === 'active';
+}
+
+/**
+ * Who the actor may connect a new channel account for (PRODUCT.md §2, channel.connect over the
+ * account as it will be owned): themselves, an active colleague, an active team, HQ — each
+ * asked of `checkChannel`, in that order, so a page offers exactly what `connectChannel` allows.
+ */
+export function connectableOwners(
+  actor: Principal,
+  facts: Pick<WorkspaceAccessFacts, 'members' | 'teams'>,
+): OwnerRef[] {
+  const candidates: OwnerRef[] = [
+    { type: 'user', userId: actor.userId },
+    ...facts.members
+      .filter((m) => m.status === 'active' && m.userId !== actor.userId)
+      .map((m): OwnerRef => ({ type: 'user', userId: m.userId })),
+    ...facts.teams
+      .filter((t) => activeTeam(facts, t.id))
+      .map((t): OwnerRef => ({ type: 'team', teamId: t.id })),
+    { type: 'workspace' },
+  ];
+  return candidates.filter(
+    (owner) =>
+      checkChannel(actor, 'channel.connect', { id: 'new', workspaceId: actor.workspaceId, owner })
+        .allowed,
+  );
 }

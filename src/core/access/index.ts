@@ -17,3 +17,4 @@ export * from './ports.js';
 export * from './explain-access.js';
 export * from './list-audience.js';
 export * from './decide.js';
+export * from './member-rules.js';

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Principal } from '../access/index.js';
 import { newToken } from '../tokens.js';
-import { assertMayGrantRole } from './member-rules.js';
+import { assertMayGrantRole } from '../access/member-rules.js';
 import type { InvitationTerms, PeopleStore } from './people-store.js';
 
 /**

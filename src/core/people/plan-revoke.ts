@@ -1,6 +1,6 @@
 import { buildPrincipal, type AccessFactsSource, type Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
-import { activeOwnerCount, assertMayActOnMember } from './member-rules.js';
+import { activeOwnerCount, assertMayActOnMember } from '../access/member-rules.js';
 import { assertHeir } from './start-revoke.js';
 
 /**

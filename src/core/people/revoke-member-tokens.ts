@@ -1,7 +1,7 @@
 import type { AccessFactsSource, Principal } from '../access/index.js';
 import { AppError } from '../errors.js';
 import type { AccountStore } from '../identity/account-store.js';
-import { activeOwnerCount, assertMayActOnMember } from './member-rules.js';
+import { activeOwnerCount, assertMayActOnMember } from '../access/member-rules.js';
 
 /**
  * An Owner or Admin revokes every API token of a member (`DELETE …/members/:userId/tokens`),

@@ -6,7 +6,7 @@ import {
   type Principal,
 } from '../access/index.js';
 import { lockTarget } from './lock-target.js';
-import { assertMayReassignChatsOf } from './member-rules.js';
+import { assertMayReassignChatsOf } from '../access/member-rules.js';
 import type { PeopleStore } from './people-store.js';
 
 /**

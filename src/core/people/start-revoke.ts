@@ -8,7 +8,7 @@ import {
 import type { EventPublisher } from '../events/events.js';
 import { commitAccessChange } from '../commit-access-change.js';
 import { lockTarget } from './lock-target.js';
-import { assertMayActOnMember } from './member-rules.js';
+import { assertMayActOnMember } from '../access/member-rules.js';
 import type { PeopleStore } from './people-store.js';
 
 /**

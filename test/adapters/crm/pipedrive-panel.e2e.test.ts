@@ -182,8 +182,18 @@ describe('Pipedrive JSON panel and JSON modal', () => {
     );
   }
 
+  /** The server's public address (startApi's `publicUrl`): links are made from it. */
+  const publicUrl = 'http://sb.test';
+  /** "Open chat" opens the chat in the web inbox (signing in first), never the JSON API. */
+  const inboxUrl = (chatId: string) => `${publicUrl}/#/chats/${chatId}`;
+
+  /** The chats a panel shows, each read from its exact "Open chat" link. */
   const chatIdsIn = (data: Array<Record<string, unknown>>) =>
-    data.map((o) => (o.open_chat as { value: string }).value.split('/').pop());
+    data.map((o) => {
+      const url = (o.open_chat as { value: string }).value;
+      expect(url).toMatch(/^http:\/\/sb\.test\/#\/chats\/[A-Za-z0-9_-]+$/);
+      return url.slice(inboxUrl('').length);
+    });
 
   it('answers the panel called exactly as Pipedrive calls it, in Pipedrive’s format and limits, with the person’s phones from Pipedrive’s API', async () => {
     const callsBefore = fake.calls.length;
@@ -199,9 +209,13 @@ describe('Pipedrive JSON panel and JSON modal', () => {
       assignee: 'agent2',
       last_message: 'Hello from y',
       status: { color: 'blue', label: 'Assigned' },
-      open_chat: { label: 'Open chat', external: true },
+      open_chat: { label: 'Open chat', value: inboxUrl(chatY), external: true },
     });
-    expect(data[1]).toMatchObject({ channel: 'Web chat', assignee: 'agent1' });
+    expect(data[1]).toMatchObject({
+      channel: 'Web chat',
+      assignee: 'agent1',
+      open_chat: { value: inboxUrl(chatX) },
+    });
     // Pipedrive's API was asked for the person, with the integration's API token.
     expect(fake.calls.slice(callsBefore)).toEqual([{ path: '/api/v1/persons/501', apiToken }]);
     // Opened again (or reloaded): the look-up is cached, Pipedrive is not asked again.
@@ -399,7 +413,7 @@ describe('Pipedrive JSON panel and JSON modal', () => {
       success: {
         message: 'Reply sent',
         type: 'snackbar',
-        link: { label: 'Open chat', value: expect.stringContaining(chatY) },
+        link: { label: 'Open chat', value: inboxUrl(chatY) },
       },
     });
     const history = await call('GET', `/v1/workspaces/${ws}/chats/${chatY}/messages`, {

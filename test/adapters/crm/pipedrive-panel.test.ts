@@ -37,7 +37,7 @@ function chats(n: number, overrides: Partial<PanelChat['chat']> = {}): PanelChat
     },
     channelName: 'Web chat',
     assigneeName: i % 3 === 2 ? 'Sales' : 'Me',
-    url: `https://sb.test/v1/workspaces/ws_1/chats/cht_${i}`,
+    url: `https://sb.test/#/chats/cht_${i}`,
   }));
 }
 

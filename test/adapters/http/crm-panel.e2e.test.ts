@@ -4,6 +4,7 @@ import {
   client,
   createWorkspaceWithChannel,
   inboundChat,
+  openStream,
   signedHeaders,
   startApi,
   type RunningApi,
@@ -45,6 +46,7 @@ describe('CRM panel endpoints', () => {
       ['masked', 'agent', { maskContactIdentifiers: true }],
       ['collaborator', 'collaborator', {}],
       ['suspended', 'agent', {}],
+      ['revoked', 'admin', {}],
     ] as const) {
       people[key] = await addMember(api, ws, owner, {
         email: `${key}@crm-co.test`,
@@ -75,6 +77,27 @@ describe('CRM panel endpoints', () => {
     await assign(chatX, people.agent1!.id);
     await assign(chatY, people.agent2!.id);
     await assign(chatMasked, people.masked!.id);
+    // So that what the Teammate and the Collaborator see of Dana is something (PRODUCT.md §3.2):
+    // the Teammate shares a team with agent2 (owner and assignee of Y), the Collaborator is a
+    // participant of X.
+    const team = await call('POST', `/v1/workspaces/${ws}/teams`, {
+      token: owner,
+      body: { name: 'Sales' },
+    });
+    expect(team.status).toBe(201);
+    for (const key of ['teammate', 'agent2']) {
+      const joined = await call(
+        'PUT',
+        `/v1/workspaces/${ws}/teams/${team.body.team.id}/members/${people[key]!.id}`,
+        { token: owner },
+      );
+      expect(joined.status, key).toBe(204);
+    }
+    const participant = await call('POST', `/v1/workspaces/${ws}/chats/${chatX}/participants`, {
+      token: owner,
+      body: { userId: people.collaborator!.id },
+    });
+    expect(participant.status).toBe(201);
 
     const created = await call('POST', `/v1/workspaces/${ws}/integrations`, {
       token: owner,
@@ -96,6 +119,27 @@ describe('CRM panel endpoints', () => {
     contact: { name: string; phone: string; email?: string },
     text?: string,
   ) => inboundChat(api, t, channel, key, contact, text);
+
+  /** Another inbound message from Dana on the chat `key` of `channel` (made by `inbound`). */
+  let sent = 0;
+  async function inboundMessage(
+    channel: { id: string; secret: string },
+    key: string,
+    text: string,
+  ) {
+    const raw = JSON.stringify({
+      messageId: `m-${key}-more-${++sent}`,
+      chatId: `c-${key}`,
+      contact: { name: 'Dana', phone: '+4930555000' },
+      text,
+      sentAt: new Date().toISOString(),
+    });
+    const accepted = await call('POST', `/v1/inbound/webhook/${channel.id}`, {
+      raw,
+      headers: signedHeaders(channel.secret, raw),
+    });
+    expect(accepted.status).toBe(202);
+  }
 
   async function assign(chatId: string, userId: string) {
     const done = await call('PUT', `/v1/workspaces/${ws}/chats/${chatId}/assignee`, {
@@ -121,21 +165,19 @@ describe('CRM panel endpoints', () => {
   const ids = (items: Array<{ id: string }>) => items.map((c) => c.id).sort();
 
   it('each built-in role sees in the panel exactly the chats of the contact the API shows them', async () => {
+    // PRODUCT.md §3.2: Owner and Admin see all; the Teammate their team's (agent2's account and
+    // assignee: Y); an Agent what they connected or are assigned (agent1: X, agent2: Y); the
+    // masked Agent nothing of Dana's; the Collaborator what they take part in (X).
     const expected: Record<string, string[]> = {
       owner: [chatX, chatY],
       admin: [chatX, chatY],
+      teammate: [chatY],
       agent1: [chatX],
       agent2: [chatY],
+      masked: [],
+      collaborator: [chatX],
     };
-    for (const key of [
-      'owner',
-      'admin',
-      'teammate',
-      'agent1',
-      'agent2',
-      'masked',
-      'collaborator',
-    ]) {
+    for (const [key, chats] of Object.entries(expected)) {
       const person = people[key]!;
       const shown = await panel('POST', '/chats-for-contact', {
         userEmail: person.email,
@@ -149,8 +191,8 @@ describe('CRM panel endpoints', () => {
         .filter((c) => c.contact.phone === '+4930555000')
         .map((c) => c.id)
         .sort();
-      expect(ids(shown.body.items), key).toEqual(viaApi);
-      if (expected[key]) expect(ids(shown.body.items), key).toEqual([...expected[key]].sort());
+      expect(ids(shown.body.items), key).toEqual([...chats].sort());
+      expect(viaApi, key).toEqual([...chats].sort());
     }
     // Newest activity first.
     const both = await panel('POST', '/chats-for-contact', {
@@ -180,14 +222,62 @@ describe('CRM panel endpoints', () => {
   });
 
   it('unknown, suspended or revoked members are refused with 403, alike', async () => {
-    for (const userEmail of ['stranger@crm-co.test', people.suspended!.email]) {
-      const refused = await panel('POST', '/chats-for-contact', {
-        userEmail,
-        phone: '+4930555000',
-      });
-      expect(refused.status, userEmail).toBe(403);
-      expect(refused.body.error.message).toContain('is not an active member');
+    const revoked = people.revoked!;
+    // Until revoked, the Admin sees Dana's chats in the panel.
+    const before = await panel('POST', '/chats-for-contact', {
+      userEmail: revoked.email,
+      phone: '+4930555000',
+    });
+    expect(before.status).toBe(200);
+    expect(ids(before.body.items)).toEqual([chatX, chatY].sort());
+    const revoking = await call('POST', `/v1/workspaces/${ws}/members/${revoked.id}/revoke`, {
+      token: owner,
+      body: {},
+    });
+    expect(revoking.status).toBe(202);
+    await expect
+      .poll(
+        async () =>
+          (await call('GET', `/v1/jobs/${revoking.body.job.id}`, { token: owner })).body.state,
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe('completed');
+    const members = await call('GET', `/v1/workspaces/${ws}/members`, { token: owner });
+    expect(
+      members.body.items.find((m: { user: { id: string } }) => m.user.id === revoked.id)?.status,
+    ).toBe('revoked');
+
+    const stored = async () =>
+      Number(
+        (
+          await t.db
+            .selectFrom('messages')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('chat_id', 'in', [chatX, chatY])
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const storedBefore = await stored();
+    for (const userEmail of ['stranger@crm-co.test', people.suspended!.email, revoked.email]) {
+      for (const [what, refused] of [
+        [
+          'chats-for-contact',
+          await panel('POST', '/chats-for-contact', { userEmail, phone: '+4930555000' }),
+        ],
+        ['history', await panel('POST', `/chats/${chatX}/messages/list`, { userEmail })],
+        [
+          'reply',
+          await panel('POST', '/messages', { userEmail, chatId: chatX, text: 'Not from me' }),
+        ],
+      ] as const) {
+        expect(refused.status, `${userEmail}: ${what}`).toBe(403);
+        expect(refused.body.error.message, `${userEmail}: ${what}`).toContain(
+          'is not an active member',
+        );
+        expect(refused.text, `${userEmail}: ${what}`).not.toContain('Hello from');
+      }
     }
+    expect(await stored()).toBe(storedBefore);
   });
 
   it('a reply goes out within the member’s reply rule: an Agent only through accounts they connected', async () => {
@@ -308,7 +398,51 @@ describe('CRM panel endpoints', () => {
       record: { type: 'deal', id: '42' },
     });
     expect(ids(byRecord.body.items)).toEqual([chatY]);
-    // …and nothing more: not the API's chat, list or reply, not a panel reply.
+    // …and nothing more: not the event stream — a new message on Y reaches agent2 (who may
+    // view Y) but not the Collaborator, whose stream is live (it carries X, where they take
+    // part, sent after it) —
+    const collaboratorStream = await openStream(
+      api.base,
+      `/v1/workspaces/${ws}/events`,
+      collaborator.token,
+    );
+    const viewerStream = await openStream(
+      api.base,
+      `/v1/workspaces/${ws}/events`,
+      people.agent2!.token,
+    );
+    try {
+      expect(collaboratorStream.status).toBe(200);
+      expect(viewerStream.status).toBe(200);
+      for (const stream of [collaboratorStream, viewerStream]) {
+        await expect.poll(() => stream.events.some((e) => e.event === 'ready')).toBe(true);
+      }
+      const about = (stream: typeof viewerStream, chatId: string, text: string): boolean =>
+        stream.events.some(
+          (e) =>
+            e.event === 'message.created' &&
+            e.data.chatId === chatId &&
+            e.data.message?.text === text,
+        );
+      await inboundMessage(agentChannel, 'y', 'New on Y while granted by the record');
+      await expect
+        .poll(() => about(viewerStream, chatY, 'New on Y while granted by the record'), {
+          timeout: 10_000,
+        })
+        .toBe(true);
+      await inboundMessage(workspaceChannel, 'x', 'New on X after Y');
+      await expect
+        .poll(() => about(collaboratorStream, chatX, 'New on X after Y'), { timeout: 10_000 })
+        .toBe(true);
+      expect(collaboratorStream.events.filter((e) => e.data.chatId === chatY)).toEqual([]);
+      expect(collaboratorStream.events.map((e) => JSON.stringify(e.data)).join('\n')).not.toContain(
+        chatY,
+      );
+    } finally {
+      collaboratorStream.close();
+      viewerStream.close();
+    }
+    // …not the API's chat, list or reply, not a panel reply.
     const token = collaborator.token;
     expect((await call('GET', `/v1/workspaces/${ws}/chats/${chatY}`, { token })).status).toBe(404);
     const list = await call('GET', `/v1/workspaces/${ws}/chats`, { token });

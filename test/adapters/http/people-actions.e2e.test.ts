@@ -260,4 +260,166 @@ describe('people actions over a real socket', () => {
       }
     });
   });
+
+  it('the member list says what the caller may do to each member, and each answer holds when acted on (PRODUCT.md §2)', async () => {
+    const { ws, owner, ownerId } = await workspace();
+    const admin = await invite(ws, owner, 'admin', 'admin');
+    const agent = await invite(ws, owner, 'agent', 'agent');
+    const gone = await invite(ws, owner, 'gone', 'agent');
+    expect(
+      (await call('POST', `/v1/workspaces/${ws}/members/${gone.id}/suspend`, { token: owner }))
+        .status,
+    ).toBe(200);
+    type Listed = { user: { id: string | null }; status: string; may?: Record<string, boolean> };
+    const list = async (token: string) => {
+      const res = await call('GET', `/v1/workspaces/${ws}/members`, { token });
+      expect(res.status, res.text).toBe(200);
+      const mayOf = (id: string) => (res.body.items as Listed[]).find((m) => m.user.id === id)?.may;
+      return { mayOf, roles: (res.body.grantableRoles as Array<{ id: string }>).map((r) => r.id) };
+    };
+    const none = {
+      changeRole: false,
+      restrict: false,
+      suspend: false,
+      reinstate: false,
+      revoke: false,
+    };
+
+    const asOwner = await list(owner);
+    // The only active Owner: nobody, not even they, may act on themselves.
+    expect(asOwner.mayOf(ownerId)).toEqual(none);
+    expect(asOwner.mayOf(admin.id)).toEqual({
+      ...none,
+      changeRole: true,
+      restrict: true,
+      suspend: true,
+      revoke: true,
+    });
+    expect(asOwner.mayOf(gone.id)).toEqual({
+      ...none,
+      changeRole: true,
+      restrict: true,
+      reinstate: true,
+      revoke: true,
+    });
+    expect(asOwner.roles).toEqual(['owner', 'admin', 'teammate', 'agent', 'collaborator']);
+
+    const asAdmin = await list(admin.token);
+    // An Admin may not act on an Owner, nor on themselves.
+    expect(asAdmin.mayOf(ownerId)).toEqual(none);
+    expect(asAdmin.mayOf(admin.id)).toEqual(none);
+    expect(asAdmin.mayOf(agent.id)).toEqual({
+      ...none,
+      changeRole: true,
+      restrict: true,
+      suspend: true,
+      revoke: true,
+    });
+    expect(asAdmin.roles).not.toContain('owner');
+    expect(asAdmin.roles).toContain('agent');
+
+    // An Agent manages nobody: every answer is no, and no role is theirs to give.
+    const asAgent = await list(agent.token);
+    expect(asAgent.mayOf(gone.id)).toEqual(none);
+    expect(asAgent.roles).toEqual([]);
+
+    // The answers hold when acted on: what was "no" is refused, what was "yes" is done.
+    const suspendOwner = await call('POST', `/v1/workspaces/${ws}/members/${ownerId}/suspend`, {
+      token: admin.token,
+    });
+    expect(suspendOwner.status).toBe(403);
+    const makeOwner = await call('PATCH', `/v1/workspaces/${ws}/members/${agent.id}`, {
+      token: admin.token,
+      body: { role: 'owner' },
+    });
+    expect(makeOwner.status).toBe(403);
+    const suspendAgent = await call('POST', `/v1/workspaces/${ws}/members/${agent.id}/suspend`, {
+      token: admin.token,
+    });
+    expect(suspendAgent.status).toBe(200);
+    // The answer to an action says what may be done next: a suspended member may be reinstated.
+    expect(suspendAgent.body.member.may).toMatchObject({ suspend: false, reinstate: true });
+
+    // A second Owner: now each Owner may act on the other.
+    const second = await invite(ws, owner, 'second', 'owner');
+    expect((await list(owner)).mayOf(second.id)).toMatchObject({ suspend: true, changeRole: true });
+    expect((await list(second.token)).mayOf(ownerId)).toMatchObject({
+      suspend: true,
+      revoke: true,
+    });
+  });
+
+  it('the channel list says who the caller may connect an account for, and connecting agrees (channel.connect)', async () => {
+    const { ws, owner, ownerId } = await workspace();
+    const team = await call('POST', `/v1/workspaces/${ws}/teams`, {
+      token: owner,
+      body: { name: 'Sales' },
+    });
+    expect(team.status).toBe(201);
+    const teamId = team.body.team.id as string;
+    const agent = await invite(ws, owner, 'agent', 'agent', [teamId]);
+    const mate = await invite(ws, owner, 'mate', 'teammate', [teamId]);
+    const outsider = await invite(ws, owner, 'outsider', 'agent');
+    const owners = async (token: string) => {
+      const res = await call('GET', `/v1/workspaces/${ws}/channels`, { token });
+      expect(res.status, res.text).toBe(200);
+      return res.body.connectOwners as Array<{ type: string; id?: string }>;
+    };
+
+    // An Agent (channel.connect own) connects accounts of their own only.
+    expect(await owners(agent.token)).toEqual([{ type: 'user', id: agent.id }]);
+    // The Owner (all): themselves, every active colleague, every team, HQ.
+    const ownerChoices = await owners(owner);
+    expect(ownerChoices).toEqual(
+      expect.arrayContaining([
+        { type: 'user', id: ownerId },
+        { type: 'user', id: mate.id },
+        { type: 'user', id: outsider.id },
+        { type: 'team', id: teamId },
+        { type: 'workspace' },
+      ]),
+    );
+
+    // A custom role with channel.connect "team": themselves, their team and its members only.
+    const role = await call('POST', `/v1/workspaces/${ws}/roles`, {
+      token: owner,
+      body: {
+        name: 'Team channels',
+        permissions: { 'chat.view': 'team', 'channel.view': 'team', 'channel.connect': 'team' },
+      },
+    });
+    expect(role.status).toBe(201);
+    const bound = await call('POST', `/v1/workspaces/${ws}/role-bindings`, {
+      token: owner,
+      body: { roleId: role.body.role.id, subject: { type: 'user', id: mate.id } },
+    });
+    expect(bound.status, bound.text).toBe(201);
+    const mateChoices = await owners(mate.token);
+    expect(mateChoices).toEqual(
+      expect.arrayContaining([
+        { type: 'user', id: mate.id },
+        { type: 'user', id: agent.id },
+        { type: 'team', id: teamId },
+      ]),
+    );
+    expect(mateChoices).toHaveLength(3);
+
+    // Connecting agrees with the list: a listed owner is accepted, an unlisted one refused.
+    const connect = (token: string, owner: { type: string; id?: string }, name: string) =>
+      call('POST', `/v1/workspaces/${ws}/channels`, {
+        token,
+        body: { type: 'webhook', name, owner },
+      });
+    expect((await connect(mate.token, { type: 'user', id: agent.id }, 'For Aggie')).status).toBe(
+      201,
+    );
+    expect((await connect(mate.token, { type: 'team', id: teamId }, 'For Sales')).status).toBe(201);
+    expect((await connect(mate.token, { type: 'user', id: outsider.id }, 'Outside')).status).toBe(
+      403,
+    );
+    expect((await connect(mate.token, { type: 'workspace' }, 'HQ')).status).toBe(403);
+    expect((await connect(agent.token, { type: 'team', id: teamId }, 'Agent team')).status).toBe(
+      403,
+    );
+  });
 });

@@ -149,36 +149,40 @@ describe('the presenter (adapters/present)', () => {
 
   it('members: pending invitations after members, online from a stream or recent activity', () => {
     const now = new Date('2026-12-03T10:00:00.000Z');
+    const may = { changeRole: true, restrict: true, suspend: false, reinstate: true, revoke: true };
     const members = presentMembers(
       {
         members: [
           {
-            id: 'u1',
+            userId: 'u1',
             email: 'a@x.test',
             name: 'A',
             role: 'agent',
             status: 'active',
+            teamIds: ['tm_1'],
             restrictions: {},
-            last_seen_at: new Date(now.getTime() - 60_000),
+            lastSeenAt: new Date(now.getTime() - 60_000),
+            may,
           },
           {
-            id: 'u2',
+            userId: 'u2',
             email: 'b@x.test',
             name: 'B',
             role: 'agent',
             status: 'suspended',
+            teamIds: [],
             restrictions: {},
-            last_seen_at: null,
+            lastSeenAt: null,
+            may,
           },
         ],
-        teams: [{ user_id: 'u1', team_id: 'tm_1' }],
         invitations: [
           {
-            id: 'inv_1',
+            invitationId: 'inv_1',
             email: 'c@x.test',
             name: 'C',
             role: 'agent',
-            team_ids: [],
+            teamIds: [],
             restrictions: {},
           },
         ],
@@ -190,6 +194,9 @@ describe('the presenter (adapters/present)', () => {
       ['b@x.test', 'suspended', false],
       ['c@x.test', 'pending', false],
     ]);
+    // What the caller may do travels with members; invitations carry none.
+    expect(members[0]?.may).toEqual(may);
+    expect(members[2]).not.toHaveProperty('may');
     expect(memberCsvRows(members, new Map([['tm_1', 'Sales']]))[0]).toEqual([
       'A',
       'a@x.test',

@@ -73,7 +73,7 @@ describe('Slack admin bot', () => {
   });
 
   /** A slash command as Slack sends it: form fields, signed. */
-  function commandBody(user: string, text: string, team = TEAM) {
+  function commandBody(user: string, text: string, team = TEAM, command = '/switchboard') {
     const response = slack.responseUrl();
     const raw = new URLSearchParams({
       token: 'legacy-verification-token',
@@ -83,7 +83,7 @@ describe('Slack admin bot', () => {
       channel_name: 'general',
       user_id: user,
       user_name: user.toLowerCase(),
-      command: '/switchboard',
+      command,
       text,
       api_app_id: 'A0SWITCH',
       response_url: response.url,
@@ -212,6 +212,17 @@ describe('Slack admin bot', () => {
       const badRole = await slash('UOWNER', `role ${people.agent!.email} emperor`);
       expect(badRole.text).toContain('no role emperor');
       expect(everything(badRole)).not.toMatch(/at .*\.ts:\d+/);
+    });
+
+    it('a slash command of another name than SLACK_COMMAND is not dispatched: 404, nothing runs, nothing is said', async () => {
+      const calls = slack.calls.length;
+      const { raw, response } = commandBody('UOWNER', 'users', TEAM, '/switchboard-old');
+      const reply = await post(raw, slackHeaders(SECRET, raw, 'application/x-www-form-urlencoded'));
+      expect(reply.status).toBe(404);
+      expect(reply.text).toBe('');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(response.posts).toHaveLength(0);
+      expect(slack.calls.length).toBe(calls);
     });
 
     it('a Slack user who maps to nobody, or gives no email, or an unlinked team, gets one line and nothing runs', async () => {
@@ -401,6 +412,33 @@ describe('Slack admin bot', () => {
       expect((await slash('UHEIR', `who-can-see ${chatId}`)).text).toContain('no such chat');
     });
 
+    it('assign to a team by its name, and to nobody, changes the chat’s assignee as the API shows it', async () => {
+      const team = await call('POST', `/v1/workspaces/${ws}/teams`, {
+        token: owner,
+        body: { name: 'Night Shift' },
+      });
+      expect(team.status).toBe(201);
+      const chatId = await inboundChat('+4930222333', 'Night customer');
+      const assignee = async () =>
+        (await call('GET', `/v1/workspaces/${ws}/chats/${chatId}`, { token: owner })).body.chat
+          .assignee;
+
+      const toTeam = await slash('UOWNER', `assign ${chatId} "night shift"`);
+      expect(toTeam.text).toContain('Assigned');
+      expect(toTeam.text).toContain('team Night Shift');
+      expect(await assignee()).toEqual({ type: 'team', id: team.body.team.id });
+
+      const toNobody = await slash('UOWNER', `assign ${chatId} nobody`);
+      expect(toNobody.text).toContain('Assigned');
+      expect(toNobody.text).toContain('unassigned');
+      expect(await assignee()).toBeNull();
+
+      expect((await slash('UOWNER', `assign ${chatId} "Day Shift"`)).text).toContain(
+        'no team Day Shift',
+      );
+      expect(await assignee()).toBeNull();
+    });
+
     it('export users uploads the members CSV into the caller’s direct messages; a Teammate may not', async () => {
       const before = slack.uploads.length;
       const exported = await slash('UOWNER', 'export users');
@@ -459,6 +497,133 @@ describe('Slack admin bot', () => {
       expect(everything(jobs)).toContain('completed');
     });
 
+    it('a revoked member gets one line saying they are not a member; nothing else runs', async () => {
+      // After the revoke above: the leaver's Slack user still exists, their membership does not.
+      expect((await member(people.leaver!.id)).status).toBe('revoked');
+      const before = slack.calls.length;
+      const refused = await slash('ULEAVER', 'users');
+      expect(refused.text).toContain('leaver@slack-bot.test');
+      expect(refused.text).toContain('is not a member');
+      expect(refused.blocks).toHaveLength(1);
+      expect(everything(refused)).not.toContain('heir@slack-bot.test');
+      // Slack is asked the email again (it may have changed), and nothing else.
+      const calls = slack.calls.slice(before);
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.every((c) => c.method === 'users.info' && c.params.user === 'ULEAVER')).toBe(
+        true,
+      );
+      // A command that would change something changes nothing.
+      const suspend = await slash('ULEAVER', `suspend <@UHEIR>`);
+      expect(suspend.text).toContain('is not a member');
+      expect((await member(people.heir!.id)).status).toBe('active');
+    });
+
+    it('revoke without an heir: after Confirm the member’s chats are unassigned', async () => {
+      const loner = await addMember(api, ws, owner, {
+        email: 'loner@slack-bot.test',
+        name: 'loner',
+        role: 'agent',
+      });
+      slack.users.set('ULONER', loner.email);
+      const chatId = await inboundChat('+4930333444', 'Loner’s customer');
+      await slash('UOWNER', `assign ${chatId} <@ULONER>`);
+      const chat = async () =>
+        (await call('GET', `/v1/workspaces/${ws}/chats/${chatId}`, { token: owner })).body.chat;
+      expect((await chat()).assignee).toEqual({ type: 'user', id: loner.id });
+
+      const asked = await slash('UOWNER', `revoke <@ULONER>`);
+      expect(asked.text).toContain('Revoke loner');
+      expect(everything(asked)).toContain('1 chat will become unassigned');
+      const actions = asked.blocks.find((b) => (b as { type: string }).type === 'actions') as {
+        elements: Array<{ action_id: string; value: string }>;
+      };
+      const confirm = actions.elements[0]!;
+      expect(JSON.parse(confirm.value)).toEqual({ userId: loner.id });
+
+      const progress = await click('UOWNER', confirm.action_id, confirm.value);
+      await waitFor(() => progress.some((p) => everything(p).includes('Revoked')), 20_000);
+      expect(progress.length).toBeLessThanOrEqual(5);
+      expect(everything(progress.at(-1)!)).toContain('0 to the heir, 1 unassigned');
+      expect((await member(loner.id)).status).toBe('revoked');
+      expect((await chat()).assignee).toBeNull();
+    });
+
+    it('a revoke’s message stops following its job, with a last line saying so, when the caller is suspended meanwhile', async () => {
+      slack.users.set('UADMIN', people.admin!.email);
+      const stuck = await addMember(api, ws, owner, {
+        email: 'stuck@slack-bot.test',
+        name: 'stuck',
+        role: 'agent',
+      });
+      slack.users.set('USTUCK', stuck.email);
+      const chatId = await inboundChat('+4930444555', 'Stuck’s customer');
+      await slash('UOWNER', `assign ${chatId} <@USTUCK>`);
+      const asked = await slash('UADMIN', `revoke <@USTUCK>`);
+      const confirm = (
+        asked.blocks.find((b) => (b as { type: string }).type === 'actions') as {
+          elements: Array<{ action_id: string; value: string }>;
+        }
+      ).elements[0]!;
+
+      // The job cannot move the chat while this transaction holds its row: it stays running.
+      let release = () => undefined as void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked = () => undefined as void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holding = t.db.transaction().execute(async (trx) => {
+        await trx
+          .selectFrom('chat_assignments')
+          .select('chat_id')
+          .where('chat_id', '=', chatId)
+          .forUpdate()
+          .execute();
+        locked();
+        await held;
+      });
+      await isLocked;
+      try {
+        const progress = await click('UADMIN', confirm.action_id, confirm.value);
+        await waitFor(() => progress.some((p) => everything(p).includes('Revoking…')));
+        const suspended = await call(
+          'POST',
+          `/v1/workspaces/${ws}/members/${people.admin!.id}/suspend`,
+          { token: owner },
+        );
+        expect(suspended.status, suspended.text).toBe(200);
+        await waitFor(() => progress.some((p) => everything(p).includes('Stopped following')));
+        const jobId = /Job `([^`]+)`/.exec(
+          everything(progress.find((p) => everything(p).includes('Revoking…'))!),
+        )?.[1];
+        expect(jobId).toBeTruthy();
+        const last = progress.at(-1)!;
+        expect(String(last.text)).toContain(`Stopped following the revoke job ${jobId}`);
+        expect(String(last.text)).toContain('you may no longer follow it');
+        expect(String(last.text)).toContain('goes on in the background');
+        expect(everything(last)).not.toContain('Revoked.');
+        expect(last.replace_original).toBe(true);
+        expect(progress.length).toBeLessThanOrEqual(5);
+        // Nothing is sent after the last line.
+        const sent = progress.length;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(progress.length).toBe(sent);
+      } finally {
+        release();
+        await holding;
+      }
+      // The job went on without the message: the chat is unassigned in the end.
+      await waitFor(async () => {
+        const chat = await call('GET', `/v1/workspaces/${ws}/chats/${chatId}`, { token: owner });
+        return chat.body.chat.assignee === null;
+      });
+      expect((await member(stuck.id)).status).toBe('revoked');
+      const back = await call(
+        'POST',
+        `/v1/workspaces/${ws}/members/${people.admin!.id}/reinstate`,
+        { token: owner },
+      );
+      expect(back.status).toBe(200);
+    });
+
     it('every admin action is in the audit log with its actor and via slack', async () => {
       const rows = await t.db
         .selectFrom('audit_log')
@@ -471,6 +636,8 @@ describe('Slack admin bot', () => {
         .user.id;
       for (const action of [
         'member.invite',
+        // role, restrict and unrestrict
+        'member.update',
         'member.suspend',
         'member.reinstate',
         'member.revoke',

@@ -55,6 +55,7 @@ const chats = [
   chat('c_new', { assignee: { type: 'user', userId: 'aaron' } }),
   chat('c_old'),
   chat('c_granted', { crmGrantUserIds: ['carla'] }),
+  chat('c_mail'),
 ];
 const access: AccessFactsSource = {
   workspaceAccess: () => Promise.resolve(facts),
@@ -90,16 +91,43 @@ describe('resolvePanelMember', () => {
 });
 
 describe('listContactChats', () => {
-  const byContact: Record<string, string[]> = { '+4930111': ['c_new', 'c_old', 'c_granted'] };
+  const byContact: Record<string, string[]> = {
+    '+4930111': ['c_new', 'c_old', 'c_granted'],
+    'same@person.test': ['c_mail'],
+  };
   const source = {
     chatIdsOf: (_ws: string, c: ContactKey) =>
-      Promise.resolve('phone' in c ? (byContact[c.phone] ?? []) : []),
+      Promise.resolve(
+        'phone' in c ? (byContact[c.phone] ?? []) : 'email' in c ? (byContact[c.email] ?? []) : [],
+      ),
   };
-  const list = (userId: string, limit = 10) =>
-    listContactChats(
-      { access, chats: source },
-      { actor: as(userId), workspaceId: WS, contacts: [{ phone: '+4930111' }], limit },
-    );
+  /** Last activity: in the order the source finds them, and the email's chat between them. */
+  const minute: Record<string, number> = { c_new: 40, c_mail: 30, c_old: 20, c_granted: 10 };
+  const reads = {
+    summaries: (_ws: string, ids: readonly string[]) =>
+      Promise.resolve(
+        ids.map((id) => ({
+          id,
+          channelId: 'ch',
+          externalId: id,
+          contact: { id: 'ct', name: 'C', phone: '+4930111', email: null },
+          assignee: null,
+          lastMessageAt: new Date(Date.UTC(2026, 11, 4, 10, minute[id] ?? 0)),
+          lastMessagePreview: '',
+        })),
+      ),
+  };
+  const list = async (
+    userId: string,
+    limit = 10,
+    contacts: ContactKey[] = [{ phone: '+4930111' }],
+  ) =>
+    (
+      await listContactChats(
+        { access, chats: source, reads },
+        { actor: as(userId), workspaceId: WS, contacts, limit },
+      )
+    ).map((c) => c.id);
 
   it('keeps only what the member may see as a CRM panel, in the order found, up to the limit', async () => {
     expect(await list('olivia')).toEqual(['c_new', 'c_old', 'c_granted']);
@@ -109,13 +137,14 @@ describe('listContactChats', () => {
     expect(await list('carla')).toEqual(['c_granted']);
   });
 
-  it('an unknown contact is an empty list', async () => {
+  it('a contact named by phone and email: the chats of both, newest activity first', async () => {
     expect(
-      await listContactChats(
-        { access, chats: source },
-        { actor: as('olivia'), workspaceId: WS, contacts: [{ email: 'x@y.z' }], limit: 5 },
-      ),
-    ).toEqual([]);
+      await list('olivia', 10, [{ phone: '+4930111' }, { email: 'same@person.test' }]),
+    ).toEqual(['c_new', 'c_mail', 'c_old', 'c_granted']);
+  });
+
+  it('an unknown contact is an empty list', async () => {
+    expect(await list('olivia', 5, [{ email: 'x@y.z' }])).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@ import type {
 } from '../../../src/core/people/people-store.js';
 import { startRevoke } from '../../../src/core/people/start-revoke.js';
 import { startBulkReassign } from '../../../src/core/people/start-bulk-reassign.js';
-import { assertMayExportMembers, mayFollowJob } from '../../../src/core/people/member-rules.js';
+import { assertMayExportMembers, mayFollowJob } from '../../../src/core/access/member-rules.js';
 
 /**
  * The people use cases (change access, suspend/reinstate, start a revoke) against in-memory

@@ -3,16 +3,9 @@ import { createHash } from 'node:crypto';
 import { planFor, type FlatScope, type Principal } from '../../../core/access/index.js';
 import { PREPARED, type Database } from '../database.js';
 import { visibleCondition } from './list-visible-chats.js';
+import type { ChatCounts } from '../../../core/chats/chat-reads.js';
 
-/** The badges of the chat list: what `GET .../chats` would show with each assignee filter. */
-export interface ChatCounts {
-  /** Assigned to the user. */
-  mine: number;
-  /** In their scope and assigned to nobody. */
-  unassigned: number;
-  /** Everything in their scope. */
-  all: number;
-}
+export type { ChatCounts } from '../../../core/chats/chat-reads.js';
 
 type CountRow = { mine: string; unassigned: string; all: string };
 

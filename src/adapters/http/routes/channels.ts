@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { OwnerRef } from '../../../core/access/index.js';
+import { connectableOwners, type OwnerRef } from '../../../core/access/index.js';
 import type { ChannelRecord } from '../../../core/channels/channels-store.js';
 import { connectChannel } from '../../../core/channels/connect-channel.js';
 import { listChannels } from '../../../core/channels/list-channels.js';
@@ -9,6 +9,7 @@ import { viewChannel } from '../../../core/channels/view-channel.js';
 import { channelsStore } from '../../db/channels-store.js';
 import {
   channelReply,
+  ownerJson,
   presentChannel,
   presentChannels,
   type ChannelRow,
@@ -116,16 +117,25 @@ export function channelRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/v1/workspaces/:ws/channels',
     {
       schema: {
-        summary: 'The channel accounts the caller may view, with their status',
+        summary:
+          'The channel accounts the caller may view, with their status, and who the caller may connect a new one for (`connectOwners`)',
         params: wsParams,
-        response: { 200: z.object({ items: z.array(channelReply) }) },
+        response: {
+          200: z.object({
+            items: z.array(channelReply),
+            connectOwners: z.array(channelReply.shape.owner),
+          }),
+        },
       },
     },
     async (request) => {
       const { ws } = request.params;
-      const { principal } = await requireMember(deps, request, ws);
+      const { principal, facts } = await requireMember(deps, request, ws);
       const visible = await listChannels(channels, { actor: principal, workspaceId: ws });
-      return { items: presentChannels(principal, visible.map(channelRow)) };
+      return {
+        items: presentChannels(principal, visible.map(channelRow)),
+        connectOwners: connectableOwners(principal, facts).map(ownerJson),
+      };
     },
   );
 

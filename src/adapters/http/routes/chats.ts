@@ -1,25 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../../core/errors.js';
-import {
-  chatActions,
-  requireVisibleChat,
-  teamAndSubteams,
-  type ChatFacts,
-  type ChatListFilter,
-} from '../../../core/access/index.js';
+import { chatActions } from '../../../core/access/index.js';
 import { explainAccess } from '../../../core/access/explain-access.js';
 import { listAudience } from '../../../core/access/list-audience.js';
-import { countVisibleChats } from '../../db/access/count-chats.js';
-import { chatHistory, chatRouting, usersByName } from '../../db/chat-reads.js';
-import { assignmentStore, chatItem } from '../../db/chat-stores.js';
+import { chatReads, usersByName } from '../../db/chat-reads.js';
+import { assignmentStore } from '../../db/chat-stores.js';
+import { countChats } from '../../../core/chats/count-chats.js';
+import { listChats } from '../../../core/chats/list-chats.js';
+import { readHistory } from '../../../core/chats/read-history.js';
+import { viewChat } from '../../../core/chats/view-chat.js';
 import { assignChat } from '../../../core/chats/assign-chat.js';
 import { replyToChat } from '../../../core/chats/reply-to-chat.js';
 import { addParticipant } from '../../../core/chats/add-participant.js';
 import { rateChat } from '../../../core/chats/rate-chat.js';
 import { chatActionsStore } from '../../db/chat-actions-store.js';
-import { listVisibleChats } from '../../db/access/list-visible-chats.js';
 import {
   chatDetailSchema,
   chatSchema as chat,
@@ -28,7 +23,7 @@ import {
   presentChatPage,
 } from '../../present/chat.js';
 import { messageSchema as message, presentHistory, presentMessage } from '../../present/message.js';
-import { replyDeps, requireMember, type MemberContext, type HttpDeps } from '../context.js';
+import { replyDeps, requireMember, type HttpDeps } from '../context.js';
 import { id, user, wsParams } from '../schemas.js';
 
 const listQuery = z.object({
@@ -36,14 +31,9 @@ const listQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-/** A chat the caller may view, or not found: a chat they may not see does not exist for them. */
-async function visibleChat(deps: HttpDeps, ctx: MemberContext, chatId: string): Promise<ChatFacts> {
-  const [facts] = await deps.access.chatFacts(ctx.principal.workspaceId, [chatId]);
-  return requireVisibleChat(ctx.principal, facts);
-}
-
 export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const reads = { access: deps.access, reads: chatReads(deps.db) };
 
   r.get(
     '/v1/workspaces/:ws/chats',
@@ -59,26 +49,17 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request) => {
-      const ctx = await requireMember(deps, request, request.params.ws);
-      const q = request.query;
-      const filter: ChatListFilter = {};
-      if (q.assignee === 'me') filter.assignee = { type: 'me' };
-      else if (q.assignee === 'unassigned') filter.assignee = { type: 'unassigned' };
-      else if (q.assignee) filter.assignee = { type: 'user', userId: q.assignee };
-      if (q.teamId) {
-        const teams = teamAndSubteams(ctx.facts, q.teamId);
-        if (!teams.length)
-          throw new AppError('invalid_input', 'no such team', {
-            details: [{ path: 'query.teamId', message: 'not an active team of this workspace' }],
-          });
-        filter.assigneeTeamIds = teams;
-      }
-      const page = await listVisibleChats(deps.db, ctx.principal, {
-        limit: q.limit,
-        cursor: q.cursor ?? null,
-        filter,
+      const { principal } = await requireMember(deps, request, request.params.ws);
+      const { limit, cursor, assignee, teamId } = request.query;
+      const page = await listChats(reads, {
+        actor: principal,
+        workspaceId: request.params.ws,
+        limit,
+        cursor: cursor ?? null,
+        ...(assignee ? { assignee } : {}),
+        ...(teamId ? { teamId } : {}),
       });
-      return presentChatPage(ctx.principal, page);
+      return presentChatPage(principal, page);
     },
   );
 
@@ -99,8 +80,8 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request) => {
-      const ctx = await requireMember(deps, request, request.params.ws);
-      return countVisibleChats(deps.db, ctx.principal);
+      const { principal } = await requireMember(deps, request, request.params.ws);
+      return countChats(reads, { actor: principal, workspaceId: request.params.ws });
     },
   );
 
@@ -119,14 +100,12 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request) => {
-      const ctx = await requireMember(deps, request, request.params.ws);
       const { ws, chatId } = request.params;
-      const facts = await visibleChat(deps, ctx, chatId);
-      const [item, routing] = await Promise.all([
-        chatItem(deps.db, ws, chatId),
-        chatRouting(deps.db, ws, chatId),
-      ]);
-      return { chat: presentChatDetail(ctx.principal, item, routing, facts.participantIds) };
+      const { principal } = await requireMember(deps, request, ws);
+      const view = await viewChat(reads, { actor: principal, workspaceId: ws, chatId });
+      return {
+        chat: presentChatDetail(principal, view.chat, view.routing, view.participantIds),
+      };
     },
   );
 
@@ -141,10 +120,15 @@ export function chatRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request) => {
-      const ctx = await requireMember(deps, request, request.params.ws);
-      const facts = await visibleChat(deps, ctx, request.params.chatId);
-      const { limit, cursor } = request.query;
-      return presentHistory(ctx.principal, await chatHistory(deps.db, facts, { limit, cursor }));
+      const { ws, chatId } = request.params;
+      const { principal } = await requireMember(deps, request, ws);
+      const history = await readHistory(reads, {
+        actor: principal,
+        workspaceId: ws,
+        chatId,
+        ...request.query,
+      });
+      return presentHistory(principal, history);
     },
   );
 
@@ -207,6 +191,7 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const chatParams = z.object({ ws: id, chatId: id });
   const replies = replyDeps(deps);
+  const summaries = chatReads(deps.db);
   const assignments = { access: deps.access, store: assignmentStore(deps.db), events: deps.events };
   const participantsAndRatings = {
     access: deps.access,
@@ -235,7 +220,7 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
       });
       // A masked user's reply is masked like the history shows it: with the chat's contact.
       const contact = ctx.principal.maskContactIdentifiers
-        ? (await chatItem(deps.db, request.params.ws, stored.chatId)).contact
+        ? (await summaries.summaries(request.params.ws, [stored.chatId]))[0]?.contact
         : undefined;
       return reply.status(201).send({
         message: presentMessage(ctx.principal, { ...stored, direction: 'out' }, contact),

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireVisibleChat } from '../../../core/access/index.js';
 import { replyToChat } from '../../../core/chats/reply-to-chat.js';
 import { phoneSchema } from '../../../core/contacts/phone.js';
 import { linkCrmRecord } from '../../../core/crm/link-crm-record.js';
@@ -9,8 +8,8 @@ import { listContactChats, type ContactKey } from '../../../core/crm/list-contac
 import { panelContext, resolvePanelMember } from '../../../core/crm/panel-member.js';
 import { AppError, issueDetails } from '../../../core/errors.js';
 import type { IntegrationRecord } from '../../../core/integrations/integrations-store.js';
-import { chatHistory } from '../../db/chat-reads.js';
-import { chatItem } from '../../db/chat-stores.js';
+import { readHistory } from '../../../core/chats/read-history.js';
+import { chatReads } from '../../db/chat-reads.js';
 import { contactChatsSource, crmRecordsStore } from '../../db/crm-store.js';
 import { firstSighting, integrationsStore } from '../../db/integrations-store.js';
 import { viaAdapter } from '../../logging/log-context.js';
@@ -54,7 +53,11 @@ export function crmRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const integrations = integrationsStore(deps.db);
   const replies = replyDeps(deps);
   const records = { store: crmRecordsStore(deps.db), identity: deps.identity, access: deps.access };
-  const contactChats = { access: deps.access, chats: contactChatsSource(deps.db) };
+  const contactChats = {
+    access: deps.access,
+    chats: contactChatsSource(deps.db),
+    reads: chatReads(deps.db),
+  };
 
   /** The integration a signed request is for, once its signature is good and new; else 401. */
   async function signedBy(request: FastifyRequest, integrationId: string): Promise<CrmKind> {
@@ -134,18 +137,12 @@ export function crmRoutes(app: FastifyInstance, deps: HttpDeps): void {
           ...(query.email ? [{ email: query.email }] : []),
           ...(query.record ? [{ record: { integrationId: integration.id, ...query.record } }] : []),
         ];
-        const ids = await listContactChats(contactChats, {
+        const chats = await listContactChats(contactChats, {
           actor: principal,
           workspaceId: integration.workspaceId,
           contacts,
           limit: query.limit,
         });
-        const chats = await Promise.all(
-          ids.map((chatId) => chatItem(deps.db, integration.workspaceId, chatId)),
-        );
-        chats.sort(
-          (a, b) => b.lastMessageAt.getTime() - a.lastMessageAt.getTime() || (a.id < b.id ? 1 : -1),
-        );
         return { items: presentChatPage(principal, { items: chats, nextCursor: null }).items };
       },
     );
@@ -169,14 +166,15 @@ export function crmRoutes(app: FastifyInstance, deps: HttpDeps): void {
           z.object({ userEmail, limit: limit.default(50), cursor: z.string().max(500).optional() }),
         );
         const { principal } = await member(integration, query.userEmail);
-        const [facts] = await deps.access.chatFacts(integration.workspaceId, [
-          request.params.chatId,
-        ]);
-        const chat = requireVisibleChat(principal, facts, panelContext);
-        return presentHistory(
-          principal,
-          await chatHistory(deps.db, chat, { limit: query.limit, cursor: query.cursor }),
-        );
+        const history = await readHistory(contactChats, {
+          actor: principal,
+          workspaceId: integration.workspaceId,
+          chatId: request.params.chatId,
+          limit: query.limit,
+          cursor: query.cursor,
+          context: panelContext,
+        });
+        return presentHistory(principal, history);
       },
     );
 
@@ -209,7 +207,8 @@ export function crmRoutes(app: FastifyInstance, deps: HttpDeps): void {
           ...(body.channelId ? { channelId: body.channelId } : {}),
         });
         const contact = principal.maskContactIdentifiers
-          ? (await chatItem(deps.db, integration.workspaceId, stored.chatId)).contact
+          ? (await contactChats.reads.summaries(integration.workspaceId, [stored.chatId]))[0]
+              ?.contact
           : undefined;
         return reply.status(201).send({
           message: presentMessage(principal, { ...stored, direction: 'out' }, contact),

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
 import { restrictionsSchema, type Principal } from '../../../core/access/index.js';
-import { assertMayExportMembers, mayFollowJob } from '../../../core/people/member-rules.js';
+import { assertMayExportMembers, mayFollowJob } from '../../../core/access/member-rules.js';
 import { changeMemberAccess } from '../../../core/people/change-member-access.js';
 import { changeMemberStatus } from '../../../core/people/change-member-status.js';
 import { startRevoke } from '../../../core/people/start-revoke.js';
@@ -11,10 +11,11 @@ import { inviteMember } from '../../../core/people/invite-member.js';
 import { acceptInvitation } from '../../../core/people/accept-invitation.js';
 import { startBulkReassign } from '../../../core/people/start-bulk-reassign.js';
 import { toCsv } from '../../../core/people/members-csv.js';
+import { listMembers } from '../../../core/people/list-members.js';
 import { accountStore } from '../../db/account-store.js';
 import { findJob } from '../../db/jobs.js';
 import { revokeMemberTokens } from '../../../core/people/revoke-member-tokens.js';
-import { memberDirectory, peopleStore } from '../../db/people-store.js';
+import { memberDirectorySource, peopleStore } from '../../db/people-store.js';
 import { presentJob } from '../../present/job.js';
 import {
   MEMBERS_CSV_HEADER,
@@ -26,14 +27,17 @@ import {
 import { requireMember, type HttpDeps } from '../context.js';
 import { email, id, personName, user, wsParams } from '../schemas.js';
 
-/** Everyone of the workspace: members, and pending invitations shown as pending. */
-async function listMembers(deps: HttpDeps, workspaceId: string): Promise<MemberJson[]> {
-  const now = deps.now();
-  const directory = await memberDirectory(deps.db, workspaceId, now);
-  return presentMembers(directory, {
-    now,
-    isOnline: (userId) => deps.live.isOnline(workspaceId, userId),
+/** Everyone of the workspace (members, then pending invitations), as `actor` may act on them. */
+async function memberList(deps: HttpDeps, actor: Principal) {
+  const list = await listMembers(
+    { directory: memberDirectorySource(deps.db), access: deps.access, now: () => deps.now() },
+    { actor, workspaceId: actor.workspaceId },
+  );
+  const items = presentMembers(list, {
+    now: deps.now(),
+    isOnline: (userId) => deps.live.isOnline(actor.workspaceId, userId),
   });
+  return { items, grantableRoles: list.grantableRoles };
 }
 
 export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -111,14 +115,20 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
     '/v1/workspaces/:ws/members',
     {
       schema: {
-        summary: 'Members and pending invitations',
+        summary:
+          'Members (each with what the caller `may` do to them) and pending invitations; the roles the caller may give (`grantableRoles`)',
         params: wsParams,
-        response: { 200: z.object({ items: z.array(member) }) },
+        response: {
+          200: z.object({
+            items: z.array(member),
+            grantableRoles: z.array(z.object({ id: z.string(), name: z.string() })),
+          }),
+        },
       },
     },
     async (request) => {
-      await requireMember(deps, request, request.params.ws);
-      return { items: await listMembers(deps, request.params.ws) };
+      const { principal } = await requireMember(deps, request, request.params.ws);
+      return memberList(deps, principal);
     },
   );
 
@@ -134,7 +144,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const { principal, facts } = await requireMember(deps, request, request.params.ws);
       assertMayExportMembers(principal);
       const teamNames = new Map(facts.teams.map((t) => [t.id, t.name]));
-      const members = await listMembers(deps, request.params.ws);
+      const members = (await memberList(deps, principal)).items;
       const csv = toCsv(MEMBERS_CSV_HEADER, memberCsvRows(members, teamNames));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -145,8 +155,8 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   const memberParams = z.object({ ws: id, userId: id });
 
-  async function memberReply(workspaceId: string, userId: string): Promise<MemberJson> {
-    const found = (await listMembers(deps, workspaceId)).find((m) => m.user.id === userId);
+  async function memberReply(actor: Principal, userId: string): Promise<MemberJson> {
+    const found = (await memberList(deps, actor)).items.find((m) => m.user.id === userId);
     if (!found) throw new AppError('not_found', 'no such member');
     return found;
   }
@@ -183,7 +193,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         ...(restrictions !== undefined ? { restrictions } : {}),
         ...(capacity !== undefined ? { capacity } : {}),
       });
-      return { member: await memberReply(ws, userId) };
+      return { member: await memberReply(principal, userId) };
     },
   );
 
@@ -204,7 +214,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
         const { ws, userId } = request.params;
         const { principal } = await requireMember(deps, request, ws);
         await changeMemberStatus(people, { actor: principal, workspaceId: ws, userId, action });
-        return { member: await memberReply(ws, userId) };
+        return { member: await memberReply(principal, userId) };
       },
     );
   }

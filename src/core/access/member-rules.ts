@@ -1,8 +1,8 @@
 import { AppError } from '../errors.js';
-import { builtInRoles, isBuiltInRole } from '../access/roles.js';
-import { checkPermission } from '../access/check.js';
-import type { Principal } from '../access/principal.js';
-import type { MembershipStatus } from '../access/facts.js';
+import { builtInRoles, isBuiltInRole } from './roles.js';
+import { checkPermission } from './check.js';
+import type { Principal } from './principal.js';
+import type { MembershipStatus } from './facts.js';
 
 /**
  * Who may do what to whom (PRODUCT.md §2), as pure functions over the actor's principal:
@@ -125,9 +125,70 @@ export function assertMayExportMembers(actor: Principal): void {
 }
 
 /**
- * May the actor follow a background job (revoke, bulk reassignment, team hand-back)? Whoever
- * started it, and anyone who manages users. Others are told it does not exist.
+ * The background jobs (revoke, bulk reassignment, team hand-back) an actor may follow: all of
+ * the workspace's for anyone who manages users, else the ones they started. Others are told a
+ * job does not exist.
  */
+export type JobScope = { all: true } | { all: false; createdBy: string };
+
+export const jobScope = (actor: Principal): JobScope =>
+  checkPermission(actor, 'users.manage').allowed
+    ? { all: true }
+    : { all: false, createdBy: actor.userId };
+
 export function mayFollowJob(actor: Principal, job: { createdBy: string | null }): boolean {
-  return job.createdBy === actor.userId || checkPermission(actor, 'users.manage').allowed;
+  const scope = jobScope(actor);
+  return scope.all || job.createdBy === scope.createdBy;
+}
+
+/** True when `decide` lets it through; false when it refuses (any other failure is thrown). */
+function passes(decide: () => void): boolean {
+  try {
+    decide();
+    return true;
+  } catch (error) {
+    if (error instanceof AppError) return false;
+    throw error;
+  }
+}
+
+/**
+ * What the actor may do to one member, each answered by `assertMayActOnMember` above: what a
+ * page or a bot offers, so that no adapter restates who may act on whom. `changeRole` says a
+ * role change is possible at all; which roles, `grantableRoles` says.
+ */
+export interface MemberMay {
+  changeRole: boolean;
+  restrict: boolean;
+  suspend: boolean;
+  reinstate: boolean;
+  revoke: boolean;
+}
+
+export function memberActionsFor(
+  actor: Principal,
+  target: TargetMember,
+  activeOwners: number,
+): MemberMay {
+  const may = (action: MemberActionInput['action']) =>
+    passes(() => assertMayActOnMember(actor, { action, target, activeOwnerCount: activeOwners }));
+  return {
+    changeRole: may('change_role'),
+    restrict: may('restrict'),
+    suspend: may('suspend'),
+    reinstate: may('reinstate'),
+    revoke: may('revoke'),
+  };
+}
+
+/** The roles (built-in, then the workspace's custom ones) the actor may give someone. */
+export function grantableRoles(
+  actor: Principal,
+  customRoles: ReadonlyArray<{ id: string; name: string }>,
+): Array<{ id: string; name: string }> {
+  const roles = [
+    ...Object.values(builtInRoles).map((r) => ({ id: r.key, name: r.name })),
+    ...customRoles.map((r) => ({ id: r.id, name: r.name })),
+  ];
+  return roles.filter((r) => passes(() => assertMayGrantRole(actor, r.id)));
 }

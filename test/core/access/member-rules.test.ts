@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildPrincipal, type WorkspaceAccessFacts } from '../../../src/core/access/index.js';
-import { assertMayActOnMember, assertMayGrantRole } from '../../../src/core/people/member-rules.js';
+import { assertMayActOnMember, assertMayGrantRole } from '../../../src/core/access/member-rules.js';
 
 const facts: WorkspaceAccessFacts = {
   workspaceId: 'ws',
