@@ -1,3 +1,4 @@
+import type { JobLookup } from '../../core/people/view-job.js';
 import type { Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
 import type { Database } from './database.js';
@@ -44,3 +45,13 @@ export async function recordJob(
 export async function findJob(db: Database, jobId: string) {
   return db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
 }
+
+export type JobRow = NonNullable<Awaited<ReturnType<typeof findJob>>>;
+
+/** The port of `viewJob`: a job's row with the workspace and starter it is decided on. */
+export const jobLookup = (db: Database): JobLookup<JobRow> => ({
+  async findJob(jobId) {
+    const row = await findJob(db, jobId);
+    return row && { job: row, workspaceId: row.workspace_id, createdBy: row.created_by };
+  },
+});

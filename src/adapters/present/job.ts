@@ -1,7 +1,5 @@
 import { redact, type Principal } from '../../core/access/index.js';
-import type { findJob } from '../db/jobs.js';
-
-type JobRow = NonNullable<Awaited<ReturnType<typeof findJob>>>;
+import type { JobRow } from '../db/jobs.js';
 
 /** A background job's state as the API shows it, redacted for `principal` (a result may name people). */
 export function presentJob(principal: Principal, job: JobRow) {

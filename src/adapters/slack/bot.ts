@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { resolveMember } from '../../core/identity/resolve-member.js';
 import { startRevoke } from '../../core/people/start-revoke.js';
-import { mayFollowJob } from '../../core/access/member-rules.js';
+import { viewJob } from '../../core/people/view-job.js';
+import type { Principal } from '../../core/access/index.js';
 import { workspaceOfSlackTeam } from '../db/integrations-store.js';
-import { findJob } from '../db/jobs.js';
+import { jobLookup } from '../db/jobs.js';
 import { peopleStore } from '../db/people-store.js';
 import type { Presence } from '../http/presence.js';
 import { currentLogContext } from '../logging/log-context.js';
@@ -256,8 +257,8 @@ export function createSlackBot(deps: SlackBotDeps, settings: SlackSettings) {
           break;
         }
         const principal = await principalNow(caller);
-        const row = await findJob(deps.db, jobId);
-        if (!principal || !row || !mayFollowJob(principal, { createdBy: row.created_by })) {
+        const row = principal && (await followable(principal, jobId));
+        if (!principal || !row) {
           stopped = 'lost';
           break;
         }
@@ -284,6 +285,16 @@ export function createSlackBot(deps: SlackBotDeps, settings: SlackSettings) {
       await send(stoppedFollowing(settings.command, jobId, stopped));
     } catch (error) {
       log.warn({ err: error, jobId }, 'could not tell Slack that following a job stopped');
+    }
+  }
+
+  /** The job, while `principal` may follow it (`viewJob`); undefined once they may not. */
+  async function followable(principal: Principal, jobId: string) {
+    try {
+      return await viewJob({ jobs: jobLookup(deps.db) }, { actor: principal, jobId });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') return undefined;
+      throw error;
     }
   }
 

@@ -8,6 +8,7 @@ import {
 } from '../../../src/core/access/index.js';
 import type { JobScope } from '../../../src/core/access/member-rules.js';
 import { listJobs } from '../../../src/core/people/list-jobs.js';
+import { viewJob } from '../../../src/core/people/view-job.js';
 import { listMembers, type DirectoryMember } from '../../../src/core/people/list-members.js';
 
 /**
@@ -148,5 +149,37 @@ describe('listJobs', () => {
     await listJobs({ jobs }, { actor: as('a1'), workspaceId: WS, limit: 15 });
     await listJobs({ jobs }, { actor: as('g1'), workspaceId: WS, limit: 15 });
     expect(asked).toEqual([{ all: true }, { all: false, createdBy: 'g1' }]);
+  });
+});
+
+describe('viewJob', () => {
+  const rows: Record<string, { workspaceId: string; createdBy: string | null }> = {
+    job_mine: { workspaceId: WS, createdBy: 'g1' },
+    job_admins: { workspaceId: WS, createdBy: 'a1' },
+    job_system: { workspaceId: WS, createdBy: null },
+    job_elsewhere: { workspaceId: 'other', createdBy: 'g1' },
+  };
+  const jobs = {
+    findJob: (jobId: string) => {
+      const row = rows[jobId];
+      return Promise.resolve(row && { job: { id: jobId }, ...row });
+    },
+  };
+  const view = (userId: string, jobId: string) =>
+    viewJob({ jobs }, { actor: as(userId), jobId }).then(
+      (job) => job.id,
+      (error: { code?: string }) => error.code,
+    );
+
+  it('shows a job to whoever started it and to those who manage users; to nobody else, nor across workspaces', async () => {
+    expect(await view('g1', 'job_mine')).toBe('job_mine');
+    expect(await view('g1', 'job_admins')).toBe('not_found');
+    expect(await view('g1', 'job_system')).toBe('not_found');
+    expect(await view('a1', 'job_admins')).toBe('job_admins');
+    expect(await view('a1', 'job_mine')).toBe('job_mine');
+    expect(await view('o1', 'job_system')).toBe('job_system');
+    expect(await view('g1', 'job_elsewhere')).toBe('not_found');
+    expect(await view('o1', 'job_elsewhere')).toBe('not_found');
+    expect(await view('o1', 'job_none')).toBe('not_found');
   });
 });

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
 import { restrictionsSchema, type Principal } from '../../../core/access/index.js';
-import { assertMayExportMembers, mayFollowJob } from '../../../core/access/member-rules.js';
+import { assertMayExportMembers } from '../../../core/access/member-rules.js';
 import { changeMemberAccess } from '../../../core/people/change-member-access.js';
 import { changeMemberStatus } from '../../../core/people/change-member-status.js';
 import { startRevoke } from '../../../core/people/start-revoke.js';
@@ -13,7 +13,8 @@ import { startBulkReassign } from '../../../core/people/start-bulk-reassign.js';
 import { toCsv } from '../../../core/people/members-csv.js';
 import { listMembers } from '../../../core/people/list-members.js';
 import { accountStore } from '../../db/account-store.js';
-import { findJob } from '../../db/jobs.js';
+import { jobLookup } from '../../db/jobs.js';
+import { viewJob } from '../../../core/people/view-job.js';
 import { revokeMemberTokens } from '../../../core/people/revoke-member-tokens.js';
 import { memberDirectorySource, peopleStore } from '../../db/people-store.js';
 import { presentJob } from '../../present/job.js';
@@ -43,6 +44,7 @@ async function memberList(deps: HttpDeps, actor: Principal) {
 export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   /** What the people use cases need, built once from the server's deps. */
+  const jobs = jobLookup(deps.db);
   const people = {
     store: peopleStore(deps.db),
     access: deps.access,
@@ -304,21 +306,20 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       },
     },
     async (request) => {
-      const job = await findJob(deps.db, request.params.jobId);
-      if (!job) throw new AppError('not_found', 'no such job');
-      let member: Principal;
+      const { jobId } = request.params;
+      // The job's workspace says whose member the caller must be; `viewJob` decides the rest.
+      const found = await jobs.findJob(jobId);
+      if (!found) throw new AppError('not_found', 'no such job');
+      let actor: Principal;
       try {
-        member = (await requireMember(deps, request, job.workspace_id)).principal;
+        actor = (await requireMember(deps, request, found.workspaceId)).principal;
       } catch (error) {
         // A job of a workspace the caller is not in does not exist for them.
         if (error instanceof AppError && error.code === 'not_found')
           throw new AppError('not_found', 'no such job');
         throw error;
       }
-      if (!mayFollowJob(member, { createdBy: job.created_by })) {
-        throw new AppError('not_found', 'no such job');
-      }
-      return presentJob(member, job);
+      return presentJob(actor, await viewJob({ jobs }, { actor, jobId }));
     },
   );
 }
