@@ -59,27 +59,16 @@ export function ownerName(ctx: WorkspaceContext, owner: Owner): string {
 
 /**
  * The owners the user may connect an account for, as the server lists them (`connectOwners`,
- * decided by its policy): themselves first, then HQ, teams and colleagues.
+ * decided by its policy, in its order: themselves, HQ, teams, colleagues).
  */
-function ownerChoices(
+const ownerChoices = (
   ctx: WorkspaceContext,
   owners: readonly Owner[],
-): Array<{ value: string; label: string }> {
-  const order = (o: Owner) =>
-    o.type === 'user' && o.id === ctx.session.userId
-      ? 0
-      : o.type === 'workspace'
-        ? 1
-        : o.type === 'team'
-          ? 2
-          : 3;
-  return [...owners]
-    .sort((a, b) => order(a) - order(b))
-    .map((o) => ({
-      value: o.type === 'workspace' ? 'workspace' : `${o.type}:${o.id ?? ''}`,
-      label: ownerName(ctx, o),
-    }));
-}
+): Array<{ value: string; label: string }> =>
+  owners.map((o) => ({
+    value: o.type === 'workspace' ? 'workspace' : `${o.type}:${o.id ?? ''}`,
+    label: ownerName(ctx, o),
+  }));
 
 const ownerOf = (value: string): { type: Owner['type']; id?: string } => {
   const [type, id] = value.split(':');

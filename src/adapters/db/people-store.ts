@@ -274,8 +274,12 @@ export async function memberDirectory(
       .orderBy('created_at')
       .execute(),
   ]);
-  const teamsOf = (userId: string) =>
-    teams.filter((t) => t.user_id === userId).map((t) => t.team_id);
+  const teamIdsOf = new Map<string, string[]>();
+  for (const t of teams) {
+    const ids = teamIdsOf.get(t.user_id);
+    if (ids) ids.push(t.team_id);
+    else teamIdsOf.set(t.user_id, [t.team_id]);
+  }
   return {
     members: members.map((m) => ({
       userId: m.id,
@@ -283,7 +287,7 @@ export async function memberDirectory(
       name: m.name,
       role: m.role,
       status: m.status,
-      teamIds: teamsOf(m.id),
+      teamIds: teamIdsOf.get(m.id) ?? [],
       restrictions: m.restrictions,
       lastSeenAt: m.last_seen_at,
     })),

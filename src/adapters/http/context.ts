@@ -2,7 +2,9 @@ import type { IngestPipeline } from '../db/ingest-pipeline.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../../core/events/events.js';
 import type { Database } from '../db/database.js';
-import { replyStore } from '../db/chat-stores.js';
+import { chatItems, replyStore } from '../db/chat-stores.js';
+import type { StoredReply } from '../../core/chats/reply-to-chat.js';
+import { presentMessage } from '../present/message.js';
 import { AppError } from '../../core/errors.js';
 import { hashToken, sameSecret } from '../../core/tokens.js';
 import type {
@@ -124,4 +126,19 @@ export function replyDeps(
     now: () => deps.now(),
     deliverSoon: (messageId: string) => deps.enqueueOutbound(messageId),
   };
+}
+
+/**
+ * A stored reply as the API answers it (REST and the CRM panel), for `principal`: a masked
+ * user's reply is masked like the history shows it, with the chat's contact.
+ */
+export async function replyJson(
+  deps: Pick<HttpDeps, 'db'>,
+  principal: Principal,
+  stored: StoredReply,
+) {
+  const contact = principal.maskContactIdentifiers
+    ? (await chatItems(deps.db, principal.workspaceId, [stored.chatId]))[0]?.contact
+    : undefined;
+  return presentMessage(principal, { ...stored, direction: 'out' }, contact);
 }

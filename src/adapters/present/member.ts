@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { parseStoredRestrictions } from '../../core/access/index.js';
-import type { MemberList } from '../../core/people/list-members.js';
+import type { AccessFactsSource, Principal } from '../../core/access/index.js';
+import { listMembers, type MemberList } from '../../core/people/list-members.js';
+import type { Database } from '../db/database.js';
+import { memberDirectorySource } from '../db/people-store.js';
 
 /** A member (or a pending invitation, shown as pending) as the API shows it (shared/API.md). */
 export const memberSchema = z.object({
@@ -66,6 +69,30 @@ export function presentMembers(
       invitationId: i.invitationId,
     })),
   ];
+}
+
+/**
+ * The member list as `actor` sees it (`listMembers`, presented): what the REST API and the
+ * Slack bot show, with the roles the actor may give.
+ */
+export async function memberListFor(
+  deps: {
+    db: Database;
+    access: AccessFactsSource;
+    now(): Date;
+    live: { isOnline(workspaceId: string, userId: string): boolean };
+  },
+  actor: Principal,
+): Promise<{ items: MemberJson[]; grantableRoles: MemberList['grantableRoles'] }> {
+  const list = await listMembers(
+    { directory: memberDirectorySource(deps.db), access: deps.access, now: () => deps.now() },
+    { actor, workspaceId: actor.workspaceId },
+  );
+  const items = presentMembers(list, {
+    now: deps.now(),
+    isOnline: (userId) => deps.live.isOnline(actor.workspaceId, userId),
+  });
+  return { items, grantableRoles: list.grantableRoles };
 }
 
 /** The member list's CSV rows (name, email, role, status, teams by name, last seen). */

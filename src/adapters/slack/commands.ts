@@ -6,7 +6,6 @@ import {
   restrictionsSchema,
   type AccessFactsSource,
   type AssigneeRef,
-  type Principal,
   type RestrictionKey,
   type Restrictions,
   type WorkspaceAccessFacts,
@@ -31,15 +30,14 @@ import { chatReads, usersByName } from '../db/chat-reads.js';
 import { viewChat } from '../../core/chats/view-chat.js';
 import type { ChatSummary } from '../../core/chats/chat-summary.js';
 import { assignmentStore } from '../db/chat-stores.js';
-import { memberDirectorySource, peopleStore } from '../db/people-store.js';
-import { listMembers } from '../../core/people/list-members.js';
+import { peopleStore } from '../db/people-store.js';
 import { teamsStore } from '../db/teams-store.js';
 import type { Database } from '../db/database.js';
 import type { EventPublisher } from '../../core/events/events.js';
 import type { IdentityDirectory } from '../../core/identity/resolve-member.js';
 import { presentChat } from '../present/chat.js';
 import { presentJob } from '../present/job.js';
-import { MEMBERS_CSV_HEADER, memberCsvRows, presentMembers } from '../present/member.js';
+import { MEMBERS_CSV_HEADER, memberCsvRows, memberListFor } from '../present/member.js';
 import type { SlackCaller } from './caller.js';
 import { line, message, quote, withButtons, type SlackMessage } from './message.js';
 import type { Word } from './words.js';
@@ -231,18 +229,6 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
     return out;
   }
 
-  /** Members and pending invitations, as the API's member list shows them to the caller. */
-  async function memberList(actor: Principal) {
-    const list = await listMembers(
-      { directory: memberDirectorySource(deps.db), access: deps.access, now: () => deps.now() },
-      { actor, workspaceId: actor.workspaceId },
-    );
-    return presentMembers(list, {
-      now: deps.now(),
-      isOnline: (userId) => deps.live.isOnline(actor.workspaceId, userId),
-    });
-  }
-
   // ----- the commands -----
 
   const commands: Record<string, Command> = {
@@ -260,7 +246,7 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
         const filter = words
           .map((w) => (w.kind === 'text' ? w.value : w.raw).toLowerCase())
           .join(' ');
-        const members = await memberList(caller.principal);
+        const members = (await memberListFor(deps, caller.principal)).items;
         const teamNames = new Map(caller.facts.teams.map((t) => [t.id, t.name]));
         const shown = members.filter((m) =>
           `${m.user.name} ${m.user.email} ${roleLabel(caller.facts, m.role)} ${m.status}`
@@ -540,7 +526,7 @@ export function slackCommands(deps: SlackDeps, commandName: string) {
         if (text(words[0])?.toLowerCase() !== 'users' || words.length > 1)
           throw new UsageError('only “export users” exists');
         assertMayExportMembers(caller.principal);
-        const members = await memberList(caller.principal);
+        const members = (await memberListFor(deps, caller.principal)).items;
         const teamNames = new Map(caller.facts.teams.map((t) => [t.id, t.name]));
         await slack.uploadToCaller({
           filename: 'members.csv',

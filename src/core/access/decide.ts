@@ -223,8 +223,8 @@ export function mayViewMembers(p: Principal): boolean {
 
 /**
  * Who the actor may connect a new channel account for (PRODUCT.md §2, channel.connect over the
- * account as it will be owned): themselves, an active colleague, an active team, HQ — each
- * asked of `checkChannel`, in that order, so a page offers exactly what `connectChannel` allows.
+ * account as it will be owned): themselves, HQ, an active team, an active colleague — in that
+ * order, each asked of `checkChannel`, so a page offers exactly what `connectChannel` allows.
  */
 export function connectableOwners(
   actor: Principal,
@@ -232,13 +232,13 @@ export function connectableOwners(
 ): OwnerRef[] {
   const candidates: OwnerRef[] = [
     { type: 'user', userId: actor.userId },
-    ...facts.members
-      .filter((m) => m.status === 'active' && m.userId !== actor.userId)
-      .map((m): OwnerRef => ({ type: 'user', userId: m.userId })),
+    { type: 'workspace' },
     ...facts.teams
       .filter((t) => activeTeam(facts, t.id))
       .map((t): OwnerRef => ({ type: 'team', teamId: t.id })),
-    { type: 'workspace' },
+    ...facts.members
+      .filter((m) => m.status === 'active' && m.userId !== actor.userId)
+      .map((m): OwnerRef => ({ type: 'user', userId: m.userId })),
   ];
   return candidates.filter(
     (owner) =>

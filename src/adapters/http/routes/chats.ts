@@ -22,8 +22,8 @@ import {
   presentChatDetail,
   presentChatPage,
 } from '../../present/chat.js';
-import { messageSchema as message, presentHistory, presentMessage } from '../../present/message.js';
-import { replyDeps, requireMember, type HttpDeps } from '../context.js';
+import { messageSchema as message, presentHistory } from '../../present/message.js';
+import { replyDeps, replyJson, requireMember, type HttpDeps } from '../context.js';
 import { id, user, wsParams } from '../schemas.js';
 
 const listQuery = z.object({
@@ -191,7 +191,6 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const chatParams = z.object({ ws: id, chatId: id });
   const replies = replyDeps(deps);
-  const summaries = chatReads(deps.db);
   const assignments = { access: deps.access, store: assignmentStore(deps.db), events: deps.events };
   const participantsAndRatings = {
     access: deps.access,
@@ -218,13 +217,7 @@ export function chatActionRoutes(app: FastifyInstance, deps: HttpDeps): void {
         text: request.body.text,
         ...(request.body.channelId ? { channelId: request.body.channelId } : {}),
       });
-      // A masked user's reply is masked like the history shows it: with the chat's contact.
-      const contact = ctx.principal.maskContactIdentifiers
-        ? (await summaries.summaries(request.params.ws, [stored.chatId]))[0]?.contact
-        : undefined;
-      return reply.status(201).send({
-        message: presentMessage(ctx.principal, { ...stored, direction: 'out' }, contact),
-      });
+      return reply.status(201).send({ message: await replyJson(deps, ctx.principal, stored) });
     },
   );
 

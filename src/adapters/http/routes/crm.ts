@@ -14,8 +14,8 @@ import { contactChatsSource, crmRecordsStore } from '../../db/crm-store.js';
 import { firstSighting, integrationsStore } from '../../db/integrations-store.js';
 import { viaAdapter } from '../../logging/log-context.js';
 import { chatSchema, presentChatPage } from '../../present/chat.js';
-import { messageSchema, presentHistory, presentMessage } from '../../present/message.js';
-import { replyDeps, type HttpDeps } from '../context.js';
+import { messageSchema, presentHistory } from '../../present/message.js';
+import { replyDeps, replyJson, type HttpDeps } from '../context.js';
 import { email, id } from '../schemas.js';
 import { verifySignature } from '../signature.js';
 
@@ -206,13 +206,7 @@ export function crmRoutes(app: FastifyInstance, deps: HttpDeps): void {
           text: body.text,
           ...(body.channelId ? { channelId: body.channelId } : {}),
         });
-        const contact = principal.maskContactIdentifiers
-          ? (await contactChats.reads.summaries(integration.workspaceId, [stored.chatId]))[0]
-              ?.contact
-          : undefined;
-        return reply.status(201).send({
-          message: presentMessage(principal, { ...stored, direction: 'out' }, contact),
-        });
+        return reply.status(201).send({ message: await replyJson(deps, principal, stored) });
       },
     );
 

@@ -11,35 +11,21 @@ import { inviteMember } from '../../../core/people/invite-member.js';
 import { acceptInvitation } from '../../../core/people/accept-invitation.js';
 import { startBulkReassign } from '../../../core/people/start-bulk-reassign.js';
 import { toCsv } from '../../../core/people/members-csv.js';
-import { listMembers } from '../../../core/people/list-members.js';
 import { accountStore } from '../../db/account-store.js';
 import { jobLookup } from '../../db/jobs.js';
 import { viewJob } from '../../../core/people/view-job.js';
 import { revokeMemberTokens } from '../../../core/people/revoke-member-tokens.js';
-import { memberDirectorySource, peopleStore } from '../../db/people-store.js';
+import { peopleStore } from '../../db/people-store.js';
 import { presentJob } from '../../present/job.js';
 import {
   MEMBERS_CSV_HEADER,
   memberCsvRows,
+  memberListFor,
   memberSchema as member,
-  presentMembers,
   type MemberJson,
 } from '../../present/member.js';
 import { requireMember, type HttpDeps } from '../context.js';
 import { email, id, personName, user, wsParams } from '../schemas.js';
-
-/** Everyone of the workspace (members, then pending invitations), as `actor` may act on them. */
-async function memberList(deps: HttpDeps, actor: Principal) {
-  const list = await listMembers(
-    { directory: memberDirectorySource(deps.db), access: deps.access, now: () => deps.now() },
-    { actor, workspaceId: actor.workspaceId },
-  );
-  const items = presentMembers(list, {
-    now: deps.now(),
-    isOnline: (userId) => deps.live.isOnline(actor.workspaceId, userId),
-  });
-  return { items, grantableRoles: list.grantableRoles };
-}
 
 export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -130,7 +116,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
     },
     async (request) => {
       const { principal } = await requireMember(deps, request, request.params.ws);
-      return memberList(deps, principal);
+      return memberListFor(deps, principal);
     },
   );
 
@@ -146,7 +132,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
       const { principal, facts } = await requireMember(deps, request, request.params.ws);
       assertMayExportMembers(principal);
       const teamNames = new Map(facts.teams.map((t) => [t.id, t.name]));
-      const members = (await memberList(deps, principal)).items;
+      const members = (await memberListFor(deps, principal)).items;
       const csv = toCsv(MEMBERS_CSV_HEADER, memberCsvRows(members, teamNames));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -158,7 +144,7 @@ export function peopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const memberParams = z.object({ ws: id, userId: id });
 
   async function memberReply(actor: Principal, userId: string): Promise<MemberJson> {
-    const found = (await memberList(deps, actor)).items.find((m) => m.user.id === userId);
+    const found = (await memberListFor(deps, actor)).items.find((m) => m.user.id === userId);
     if (!found) throw new AppError('not_found', 'no such member');
     return found;
   }
